@@ -3,7 +3,8 @@
 namespace nnworld {
 
 namespace {
-std::string compose(const std::string& where, const std::string& what, const std::string& expected) {
+std::string compose(const std::string& where, const std::string& what,
+                    const std::string& expected) {
   std::string s = where.empty() ? what : where + ": " + what;
   if (!expected.empty()) s += " (expected " + expected + ")";
   return s;
@@ -17,10 +18,13 @@ Error::Error(std::string where_, std::string what, std::string expected_, int co
       expected(std::move(expected_)),
       exit_code(code) {}
 
-std::string Error::message() const { return std::runtime_error::what(); }
+std::string Error::message() const {
+  return std::runtime_error::what();
+}
 
 Divergence::Divergence(long step_, std::string quantity_)
-    : Error("step " + std::to_string(step_), "non-finite value in " + quantity_, "finite numbers", 3),
+    : Error("step " + std::to_string(step_), "non-finite value in " + quantity_, "finite numbers",
+            3),
       step(step_),
       quantity(std::move(quantity_)) {}
 

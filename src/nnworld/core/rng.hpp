@@ -12,11 +12,11 @@ namespace nnworld::core {
 
 // Tags that separate the uses of one seed (one stream id each).
 enum class StreamTag : std::uint64_t {
-  init = 1,        // initial weights and biases
-  dataset = 2,     // synthetic datasets
-  minibatch = 3,   // mini-batch selection
-  langevin = 4,    // Langevin noise on trainable variables
-  start = 5,       // starting points (fixed-point search, samplers)
+  init = 1,       // initial weights and biases
+  dataset = 2,    // synthetic datasets
+  minibatch = 3,  // mini-batch selection
+  langevin = 4,   // Langevin noise on trainable variables
+  start = 5,      // starting points (fixed-point search, samplers)
   bench = 6,
   user = 100,
 };
@@ -46,7 +46,8 @@ class RngStream {
   }
 
   // Uniform integer in [0, n) (n > 0); Lemire's multiply-shift, bias < n / 2^64.
-  [[nodiscard]] std::uint64_t below(std::uint64_t step, std::uint64_t index, std::uint64_t n) const {
+  [[nodiscard]] std::uint64_t below(std::uint64_t step, std::uint64_t index,
+                                    std::uint64_t n) const {
     const unsigned __int128 m = static_cast<unsigned __int128>(raw(step, index)[2]) * n;
     return static_cast<std::uint64_t>(m >> 64);
   }

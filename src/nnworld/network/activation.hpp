@@ -61,10 +61,14 @@ struct Linear {
 template <class Fn>
 decltype(auto) with_activation(ActivationKind kind, Fn&& fn) {
   switch (kind) {
-    case ActivationKind::tanh: return std::forward<Fn>(fn)(Tanh{});
-    case ActivationKind::logistic: return std::forward<Fn>(fn)(Logistic{});
-    case ActivationKind::relu: return std::forward<Fn>(fn)(Relu{});
-    case ActivationKind::linear: break;
+    case ActivationKind::tanh:
+      return std::forward<Fn>(fn)(Tanh{});
+    case ActivationKind::logistic:
+      return std::forward<Fn>(fn)(Logistic{});
+    case ActivationKind::relu:
+      return std::forward<Fn>(fn)(Relu{});
+    case ActivationKind::linear:
+      break;
   }
   return std::forward<Fn>(fn)(Linear{});
 }

@@ -36,12 +36,12 @@ Dataset synthetic_dataset(const std::string& kind, const Network& shape, std::in
                           std::uint64_t seed);
 
 struct SgdOptions {
-  double step = 0.05;          // η
-  std::int64_t batch = 32;     // mini-batch size B
-  std::int64_t steps = 1000;   // number of SGD updates
-  double temperature = 0.0;    // T of the Langevin noise (0: plain SGD)
-  double weight_decay = 0.0;   // λ
-  int relax_steps = 10;        // state-map iterations per sample
+  double step = 0.05;         // η
+  std::int64_t batch = 32;    // mini-batch size B
+  std::int64_t steps = 1000;  // number of SGD updates
+  double temperature = 0.0;   // T of the Langevin noise (0: plain SGD)
+  double weight_decay = 0.0;  // λ
+  int relax_steps = 10;       // state-map iterations per sample
   LossKind loss = LossKind::bulk;
   std::uint64_t seed = 1;
   int threads = 1;
@@ -49,9 +49,9 @@ struct SgdOptions {
 };
 
 struct TrainingResult {
-  std::vector<std::int64_t> step;   // steps at which `loss` was recorded
-  std::vector<double> loss;         // mini-batch mean of H at those steps (before the update)
-  double final_loss = 0.0;          // ⟨H⟩ over the whole dataset after training
+  std::vector<std::int64_t> step;  // steps at which `loss` was recorded
+  std::vector<double> loss;        // mini-batch mean of H at those steps (before the update)
+  double final_loss = 0.0;         // ⟨H⟩ over the whole dataset after training
 };
 
 // progress(step_done, steps_total) is called now and then from the calling thread.

@@ -44,7 +44,7 @@ struct Network {
   Weights w;
   Vector b;
   ActivationKind activation = ActivationKind::tanh;
-  double mass = 0.0;               // m in V(x) = −m x²/2
+  double mass = 0.0;                  // m in V(x) = −m x²/2
   std::vector<std::int32_t> inputs;   // indices of the input neurons (P_in)
   std::vector<std::int32_t> outputs;  // indices of the output neurons (P_out)
 
@@ -70,7 +70,8 @@ void state_map(const Network& net, const Vector& x, Vector& out);  // out must n
 Matrix state_map_batch(const Network& net, const Matrix& x);
 void state_map_batch(const Network& net, const Matrix& x, Matrix& out);
 // t applications of (1). If `clamped` is non-empty those neurons keep their values.
-Vector iterate(const Network& net, Vector x, long steps, const std::vector<std::int32_t>& clamped = {});
+Vector iterate(const Network& net, Vector x, long steps,
+               const std::vector<std::int32_t>& clamped = {});
 
 // ---- Losses (3), (4) and their gradients --------------------------------------------------
 // r = x − f(w x + b).
@@ -112,7 +113,7 @@ struct FixedPoint {
   Vector x;
   double residual = 0.0;  // max_i |r_i|
   int iterations = 0;
-  double loss = 0.0;      // bulk loss (3) at x
+  double loss = 0.0;             // bulk loss (3) at x
   double spectral_radius = 0.0;  // ρ(Ĵ) at x: < 1 ⇔ linearly stable under (1)
 };
 // Distinct converged fixed points, sorted by loss; empty if none converged.
