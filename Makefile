@@ -1,0 +1,49 @@
+# nnworld — the two commands a fresh Debian machine needs are `make run` and `make test`.
+# Every target installs what is missing (scripts/install-deps) and builds first.
+.PHONY: all deps deps-bench build run test check bench format format-check clean
+
+JOBS ?= $(shell nproc)
+PRESET ?= release
+BUILD := build/$(PRESET)
+CONFIG ?= experiments/world.toml
+OUT ?= out/world
+
+all: build
+
+deps:
+	@scripts/install-deps
+
+deps-bench:
+	@scripts/install-deps --bench
+
+build: deps
+	@cmake --preset $(PRESET) >/dev/null
+	@cmake --build --preset $(PRESET) -j $(JOBS)
+
+# Runs the default world suite into out/world (summary.json, data.h5, report.html).
+run: build
+	$(BUILD)/nnworld run $(CONFIG) --out $(OUT)
+
+# Every test: C++ (GoogleTest through CTest), the report's Python tests, clang-format.
+test: build
+	ctest --preset $(PRESET) -j $(JOBS)
+
+# The tests under AddressSanitizer + UndefinedBehaviorSanitizer.
+check: deps
+	@cmake --preset asan >/dev/null
+	@cmake --build --preset asan -j $(JOBS)
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --preset asan -j $(JOBS)
+
+# Kernels against PyTorch on the same threads; see bench/RESULTS.md.
+bench: deps-bench build
+	/usr/bin/python3 bench/run.py --bench $(BUILD)/bench/nnworld_bench
+
+format:
+	@clang-format -i $$(git ls-files '*.cpp' '*.hpp')
+
+format-check:
+	@clang-format --dry-run -Werror $$(git ls-files '*.cpp' '*.hpp')
+
+clean:
+	rm -rf build out
