@@ -2,7 +2,9 @@
 // Activation functions f with f′ and f″ (paper Section 2, Eqs. (1)–(2)).
 // Each activation is a small value type with static pointwise functions (the "evaluator");
 // kernels are templated on it and dispatched once per call by `with_activation`, so no
-// virtual call or switch happens per element.
+// virtual call or switch happens per element. tanh and the logistic are evaluated by the
+// branch-free kernels of vector_math.hpp (a few ulp from the correctly rounded values), so a
+// loop over an array vectorises and a scalar call gives the same bits as the vectorised loop.
 //   tanh:      f = tanh y,              f′ = 1 − f²,     f″ = −2 f (1 − f²)
 //   logistic:  f = 1 / (1 + e^{−y})     (spec §1b: the paper prints e^{+y}, a sign typo),
 //              f′ = f (1 − f),          f″ = f (1 − f)(1 − 2f)
@@ -11,7 +13,10 @@
 #include <cmath>
 #include <string>
 #include <string_view>
+#include <cstdint>
 #include <utility>
+
+#include "nnworld/network/vector_math.hpp"
 
 namespace nnworld::network {
 
@@ -19,33 +24,21 @@ enum class ActivationKind { tanh, logistic, relu, linear };
 
 struct Tanh {
   static constexpr ActivationKind kind = ActivationKind::tanh;
-  static double f(double y) { return std::tanh(y); }
-  static double df(double y) {
-    const double t = std::tanh(y);
-    return 1.0 - t * t;
-  }
-  static double d2f(double y) {
-    const double t = std::tanh(y);
-    return -2.0 * t * (1.0 - t * t);
-  }
+  static double f(double y) { return vmath::tanh(y); }
+  static double df(double y) { return vmath::tanh_derivative(y); }
+  static double d2f(double y) { return -2.0 * vmath::tanh(y) * vmath::tanh_derivative(y); }
 };
 
 struct Logistic {
   static constexpr ActivationKind kind = ActivationKind::logistic;
-  static double f(double y) { return 1.0 / (1.0 + std::exp(-y)); }
-  static double df(double y) {
-    const double s = f(y);
-    return s * (1.0 - s);
-  }
-  static double d2f(double y) {
-    const double s = f(y);
-    return s * (1.0 - s) * (1.0 - 2.0 * s);
-  }
+  static double f(double y) { return vmath::logistic(y); }
+  static double df(double y) { return vmath::logistic_derivative(y); }
+  static double d2f(double y) { return vmath::logistic_second_derivative(y); }
 };
 
 struct Relu {
   static constexpr ActivationKind kind = ActivationKind::relu;
-  static double f(double y) { return y > 0.0 ? y : 0.0; }
+  static double f(double y) { return y < 0.0 ? 0.0 : y; }  // NaN stays NaN
   static double df(double y) { return y > 0.0 ? 1.0 : 0.0; }
   static double d2f(double /*y*/) { return 0.0; }
 };
@@ -81,5 +74,12 @@ double activation_d2f(ActivationKind kind, double y);
 // "tanh" | "logistic" | "relu" | "linear"; throws nnworld::Error otherwise.
 ActivationKind parse_activation(std::string_view name);
 std::string_view activation_name(ActivationKind kind);
+
+// Vectorised array forms: y[i] ← f(y[i]) in place; out[i] = f′(y[i]); out[i] = f″(y[i]).
+// Bit-identical to the pointwise functions above.
+void apply_activation(ActivationKind kind, double* y, std::int64_t n);
+void activation_derivative(ActivationKind kind, const double* y, double* out, std::int64_t n);
+void activation_second_derivative(ActivationKind kind, const double* y, double* out,
+                                  std::int64_t n);
 
 }  // namespace nnworld::network

@@ -32,8 +32,9 @@ Dataset load_csv(const std::string& path);
 
 // Synthetic data. kind: "teacher" — inputs uniform in [−1, 1], targets = outputs of a random
 // teacher network of the same shape relaxed like the student; "gaussian" — every column N(0, 1).
+// relax_steps: state-map iterations of the teacher per sample (as SgdOptions::relax_steps).
 Dataset synthetic_dataset(const std::string& kind, const Network& shape, std::int64_t samples,
-                          std::uint64_t seed);
+                          std::uint64_t seed, int relax_steps = 10);
 
 struct SgdOptions {
   double step = 0.05;         // η
@@ -44,7 +45,7 @@ struct SgdOptions {
   int relax_steps = 10;       // state-map iterations per sample
   LossKind loss = LossKind::bulk;
   std::uint64_t seed = 1;
-  int threads = 1;
+  int threads = 1;             // OpenMP threads (0: the OpenMP default)
   std::int64_t record_every = 1;  // loss recorded every this many steps
 };
 

@@ -14,6 +14,8 @@
 // Weights are stored in one of three layouts chosen once per network: dense (Eigen, row-major
 // rows = neurons), sparse (CSR) or a permutation (w_{i, source[i]} = value[i], every other entry
 // zero). Every kernel dispatches on the layout and the activation once, outside its loops.
+// Kernels use omp_get_max_threads() threads on work split into chunks of a fixed size, so
+// results are bit-identical for any thread count.
 #include <Eigen/Dense>
 #include <Eigen/SparseCore>
 #include <cstdint>
@@ -59,10 +61,14 @@ struct Network {
 DenseWeights to_dense(const Weights& w);
 // Cyclic shift π_ij = 1 iff i − 1 ≡ j (mod N) (spec T2.1), times `scale`.
 PermutationWeights cyclic_permutation(std::int64_t n, double scale = 1.0);
+// wᵀ v for any layout (the product behind Ĵᵀ r in the gradients).
+Vector transpose_times(const Weights& w, const Vector& v);
 
 // ---- State map, Eqs. (1)–(2) --------------------------------------------------------------
 // y = w x + b.
 Vector preactivation(const Network& net, const Vector& x);
+// Y = w X + b 1ᵀ for a batch of states (columns).
+Matrix preactivation_batch(const Network& net, const Matrix& x);
 // x' = f(w x + b)   (1).
 Vector state_map(const Network& net, const Vector& x);
 void state_map(const Network& net, const Vector& x, Vector& out);  // out must not alias x

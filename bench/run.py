@@ -1,0 +1,238 @@
+#!/usr/bin/python3
+"""Runs the nnworld kernel benchmarks and their PyTorch peers on the same threads; prints both.
+
+  /usr/bin/python3 bench/run.py --bench build/release/bench/nnworld_bench [--threads N]
+      [--rounds R] [--min-time S] [--filter REGEX] [--json FILE] [--markdown FILE]
+
+Every round runs the whole C++ binary (Google Benchmark, --benchmark_format=json, median of 3
+repetitions per row), then the whole PyTorch peer (bench/peers/torch_network.py, median of
+≥ 5 samples per row). The two sides alternate, so slow phases of a shared machine hit both;
+each side's time for a row is its fastest round. The table gives, per row: both times, the
+ratio torch/nnworld (> 1: nnworld is faster), nnworld's GB/s and GFLOP/s under the byte and flop
+models of bench/RESULTS.md, and for memory-bound rows the fraction of the measured copy
+bandwidth (row `copy`, memcpy of 256 MiB, read + write bytes).
+
+The peer gets PyTorch's best setup on this machine: the OpenBLAS core autodetected
+(OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE removed from its environment), ATen's AVX-512 kernels where
+the CPU has them, OMP_WAIT_POLICY=passive (its OpenMP threads otherwise spin against OpenBLAS's
+own pthreads on the same cores), torch.set_num_threads(N).
+"""
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+PEER = HERE / "peers" / "torch_network.py"
+PYTHON = "/usr/bin/python3"
+
+# Targets (bench/RESULTS.md): at least PyTorch's speed on every row; the sparse and permutation
+# rows at ≥ 50 % of the copy bandwidth.
+BANDWIDTH_TARGET = 0.5
+
+
+def is_memory_bound(row):
+    """Rows whose time is set by memory traffic: one state (batch 1), sparse, permutation."""
+    if row.startswith("copy/"):
+        return False
+    return "/batch:" not in row or row.endswith("/batch:1")
+
+
+def has_bandwidth_target(row):
+    return row.startswith("state_map/sparse/") or row.startswith("state_map/permutation")
+
+
+def cpu_has_avx512():
+    try:
+        return " avx512f " in (" " + Path("/proc/cpuinfo").read_text().replace("\n", " ") + " ")
+    except OSError:
+        return False
+
+
+def run_ours(bench, threads, min_time, filt):
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads))
+    cmd = [bench, f"--threads={threads}", "--benchmark_format=json",
+           f"--benchmark_min_time={min_time}", "--benchmark_repetitions=3",
+           "--benchmark_report_aggregates_only=true"]
+    if filt:
+        cmd.append(f"--benchmark_filter={filt}")
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stderr)
+        raise SystemExit(f"error: {bench} exited with {proc.returncode}")
+    doc = json.loads(proc.stdout)
+    out = {}
+    scale = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
+    for b in doc["benchmarks"]:
+        if b.get("aggregate_name") != "median":
+            continue
+        row = re.sub(r"/real_time$", "", b["run_name"])
+        out[row] = {"seconds": b["real_time"] * scale[b["time_unit"]],
+                    "bytes": b.get("bytes_model", 0.0), "flops": b.get("flop_model", 0.0)}
+    return out, doc.get("context", {})
+
+
+def run_peer(rows, threads, min_time):
+    env = dict(os.environ)
+    for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
+        env.pop(k, None)
+    env.update(OMP_NUM_THREADS=str(threads), OMP_WAIT_POLICY="passive")
+    if cpu_has_avx512():
+        env["ATEN_CPU_CAPABILITY"] = "avx512"
+    cmd = [PYTHON, str(PEER), "--threads", str(threads), "--min-time", str(min_time),
+           "--rows", *rows]
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stderr)
+        raise SystemExit(f"error: {PEER} exited with {proc.returncode}")
+    out, info = {}, {}
+    for line in proc.stdout.splitlines():
+        d = json.loads(line)
+        if "info" in d:
+            info = d["info"]
+        elif "error" not in d:
+            out[d["row"]] = d
+    return out, info
+
+
+def fmt_time(s):
+    if s is None:
+        return "—"
+    if s < 1e-3:
+        return f"{s * 1e6:.1f} µs"
+    if s < 1.0:
+        return f"{s * 1e3:.2f} ms"
+    return f"{s:.2f} s"
+
+
+def build_table(rows, ours, peer, copy_bw):
+    """Rows of the table as lists of strings, plus the list of missed targets."""
+    table, misses = [], []
+    for row in rows:
+        o = ours.get(row)
+        p = peer.get(row)
+        t_o = o["seconds"] if o else None
+        t_p = p["seconds"] if p else None
+        ratio = t_p / t_o if (t_o and t_p) else None
+        gbs = o["bytes"] / t_o / 1e9 if (o and o["bytes"]) else None
+        gfs = o["flops"] / t_o / 1e9 if (o and o["flops"]) else None
+        frac = gbs / copy_bw if (gbs and copy_bw and is_memory_bound(row)) else None
+        verdict = []
+        if ratio is not None and ratio < 1.0 and not row.startswith("copy/"):
+            verdict.append("slower than torch")
+        if has_bandwidth_target(row) and frac is not None and frac < BANDWIDTH_TARGET:
+            verdict.append(f"< {BANDWIDTH_TARGET:.0%} copy bw")
+        if verdict:
+            misses.append((row, verdict))
+        table.append([row, fmt_time(t_o), fmt_time(t_p),
+                      f"{ratio:.2f}" if ratio else "—",
+                      f"{gbs:.1f}" if gbs else "—",
+                      f"{frac:.0%}" if frac is not None else "—",
+                      f"{gfs:.1f}" if gfs else "—",
+                      "MISS: " + ", ".join(verdict) if verdict else "ok"])
+    return table, misses
+
+
+HEADER = ["row", "nnworld", "torch", "torch/nnworld", "GB/s", "of copy bw", "GFLOP/s", "target"]
+
+
+def print_table(table, out):
+    widths = [max(len(HEADER[i]), *(len(r[i]) for r in table)) for i in range(len(HEADER))]
+    line = lambda cells: "  ".join(c.ljust(w) if i == 0 else c.rjust(w)
+                                   for i, (c, w) in enumerate(zip(cells, widths)))
+    out.write(line(HEADER) + "\n")
+    out.write("  ".join("-" * w for w in widths) + "\n")
+    for r in table:
+        out.write(line(r) + "\n")
+
+
+def markdown_table(table):
+    lines = ["| " + " | ".join(HEADER) + " |",
+             "|" + "|".join(["---"] + ["---:"] * (len(HEADER) - 2) + ["---"]) + "|"]
+    for r in table:
+        lines.append("| " + " | ".join(["`" + r[0] + "`", *r[1:]]) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--bench", required=True, help="path of the nnworld_bench executable")
+    ap.add_argument("--threads", type=int, default=len(os.sched_getaffinity(0)))
+    ap.add_argument("--rounds", type=int, default=2, help="alternating rounds of both sides")
+    ap.add_argument("--min-time", type=float, default=0.1,
+                    help="seconds per Google Benchmark repetition (the peer uses 3×)")
+    ap.add_argument("--filter", default="", help="regex on row names (both sides)")
+    ap.add_argument("--json", help="write all measurements to this file")
+    ap.add_argument("--markdown", help="write the table as Markdown to this file")
+    args = ap.parse_args()
+
+    bench = str(Path(args.bench).resolve())
+    if not os.access(bench, os.X_OK):
+        raise SystemExit(f"error: --bench {args.bench}: not an executable "
+                         "(build it first: cmake --build --preset release)")
+    listed = subprocess.run([bench, "--benchmark_list_tests=true"] +
+                            ([f"--benchmark_filter={args.filter}"] if args.filter else []),
+                            capture_output=True, text=True, check=True).stdout.split()
+    rows = [re.sub(r"/real_time$", "", r) for r in listed]
+    peer_rows = rows
+
+    t0 = time.time()
+    ours_rounds, peer_rounds = [], []
+    context, info = {}, {}
+    for k in range(args.rounds):
+        print(f"round {k + 1}/{args.rounds}: nnworld ({len(rows)} rows, {args.threads} threads)",
+              file=sys.stderr, flush=True)
+        o, context = run_ours(bench, args.threads, args.min_time, args.filter)
+        ours_rounds.append(o)
+        print(f"round {k + 1}/{args.rounds}: torch", file=sys.stderr, flush=True)
+        p, info = run_peer(peer_rows, args.threads, 3 * args.min_time)
+        peer_rounds.append(p)
+
+    def best(rounds):
+        out = {}
+        for r in rounds:
+            for row, d in r.items():
+                if row not in out or d["seconds"] < out[row]["seconds"]:
+                    out[row] = d
+        return out
+
+    ours, peer = best(ours_rounds), best(peer_rounds)
+    copy_row = next((r for r in rows if r.startswith("copy/")), None)
+    copy_bw = None
+    if copy_row and copy_row in ours:
+        copy_bw = ours[copy_row]["bytes"] / ours[copy_row]["seconds"] / 1e9
+
+    table, misses = build_table(rows, ours, peer, copy_bw)
+    out = sys.stdout
+    out.write(f"nnworld kernels vs PyTorch {info.get('torch', '?')} "
+              f"(OpenBLAS core {info.get('openblas_core', '?')}, ATen "
+              f"{info.get('cpu_capability', '?')}), {args.threads} threads, "
+              f"best of {args.rounds} rounds, {time.time() - t0:.0f} s\n")
+    if copy_bw:
+        out.write(f"copy bandwidth (memcpy 256 MiB, read + write): {copy_bw:.1f} GB/s\n\n")
+    print_table(table, out)
+    out.write("\n")
+    if misses:
+        out.write(f"{len(misses)} row(s) miss a target (see bench/RESULTS.md):\n")
+        for row, v in misses:
+            out.write(f"  {row}: {', '.join(v)}\n")
+    else:
+        out.write("every row meets its target\n")
+
+    if args.json:
+        Path(args.json).write_text(json.dumps(
+            {"threads": args.threads, "rounds": args.rounds, "copy_gbps": copy_bw,
+             "context": context, "torch": info, "ours": ours_rounds, "peer": peer_rounds},
+            indent=1))
+    if args.markdown:
+        Path(args.markdown).write_text(markdown_table(table))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

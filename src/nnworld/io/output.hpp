@@ -1,0 +1,130 @@
+#pragma once
+// Run outputs: the run directory (written as DIR.partial/, renamed to DIR/ when complete),
+// the summary.json builder and the HDF5 writer for data.h5. The layout of both files is the
+// output contract read by the Python report (see DESIGN.md).
+#include <Eigen/Dense>
+#include <cstdint>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace nnworld::io {
+
+// ---- Run directory ---------------------------------------------------------------------------
+class RunDirectory {
+ public:
+  // Throws nnworld::Error (exit 2) if `final_dir` exists and is not replaceable: only a
+  // previous run directory (holding summary.json) or an empty directory may be replaced.
+  // Creates nothing, so it can run while the inputs are validated.
+  static void check_target(const std::filesystem::path& final_dir);
+
+  // Removes a stale DIR.partial/ and creates a fresh one (parents as needed).
+  explicit RunDirectory(std::filesystem::path final_dir);
+  RunDirectory(const RunDirectory&) = delete;
+  RunDirectory& operator=(const RunDirectory&) = delete;
+  // An uncommitted DIR.partial/ is left in place as the record of an interrupted run.
+  ~RunDirectory() = default;
+
+  // Where files are written until commit(): DIR.partial/.
+  [[nodiscard]] const std::filesystem::path& path() const { return partial_; }
+  [[nodiscard]] const std::filesystem::path& final_path() const { return final_; }
+  // Removes an existing DIR/ and renames DIR.partial/ to DIR/.
+  void commit();
+  // Removes DIR.partial/ (used when the run is abandoned for bad input).
+  void discard();
+  [[nodiscard]] bool committed() const { return committed_; }
+
+ private:
+  std::filesystem::path final_;
+  std::filesystem::path partial_;
+  bool committed_ = false;
+};
+
+// ---- summary.json ----------------------------------------------------------------------------
+struct Check {
+  std::string name;
+  std::string kind;  // "oracle" (numerics vs a closed form) or "claim" (a statement measured)
+  std::string equation;
+  double value = 0.0;
+  double reference = 0.0;
+  double tolerance = 0.0;
+  bool passed = false;
+  std::string note;  // optional
+};
+
+nlohmann::json to_json(const Check& c);
+
+class Summary {
+ public:
+  // A top-level field ("experiment", "status", "seed", ...).
+  void set(const std::string& field, nlohmann::json value) { fields_[field] = std::move(value); }
+  [[nodiscard]] const nlohmann::json& field(const std::string& name) const;
+  // An observable at a dotted path ("training.loss_last").
+  void observable(std::string_view dotted_path, nlohmann::json value);
+  [[nodiscard]] const nlohmann::json& observables() const { return observables_; }
+  void add_check(Check c) { checks_.push_back(std::move(c)); }
+  [[nodiscard]] const std::vector<Check>& checks() const { return checks_; }
+  // A dataset written to data.h5.
+  void add_array(std::string path) { arrays_.push_back(std::move(path)); }
+  // A remark for the reader (a skipped part and why).
+  void add_note(std::string note) { notes_.push_back(std::move(note)); }
+  // Extra checks already in JSON form (the world experiment merges sub-run checks).
+  void add_raw_check(nlohmann::json check) { raw_checks_.push_back(std::move(check)); }
+
+  // The whole document: the fields, then "observables", "checks", "arrays", "notes".
+  [[nodiscard]] nlohmann::json to_json() const;
+  // Writes the document (pretty-printed) to `file`.
+  void write(const std::filesystem::path& file) const;
+
+ private:
+  nlohmann::json fields_ = nlohmann::json::object();
+  nlohmann::json observables_ = nlohmann::json::object();
+  std::vector<Check> checks_;
+  std::vector<nlohmann::json> raw_checks_;
+  std::vector<std::string> arrays_;
+  std::vector<std::string> notes_;
+};
+
+// ---- data.h5 ---------------------------------------------------------------------------------
+// Optional string attributes of a dataset (empty = not written).
+struct DatasetInfo {
+  std::string units;
+  std::string description;
+  std::string label;  // human label of the values
+  std::string axis;   // path of the dataset giving the x-axis values
+  std::string plot;   // "line" | "image" | "logy" | "none"
+};
+
+class H5Writer {
+ public:
+  // Creates (truncates) `file`.
+  explicit H5Writer(const std::filesystem::path& file);
+  H5Writer(const H5Writer&) = delete;
+  H5Writer& operator=(const H5Writer&) = delete;
+  ~H5Writer();
+
+  // A 1-D float64 dataset at `path` ("training/loss"); groups are created as needed.
+  void write(std::string_view path, std::span<const double> values, const DatasetInfo& info = {});
+  // A 2-D float64 dataset, `rows`×`cols`, from row-major data.
+  void write(std::string_view path, std::int64_t rows, std::int64_t cols, const double* row_major,
+             const DatasetInfo& info = {});
+  void write(std::string_view path, const Eigen::MatrixXd& m, const DatasetInfo& info = {});
+  // A string attribute on the root group.
+  void set_root_attribute(const std::string& name, const std::string& value);
+  // Flushes and closes the file (also done by the destructor). Safe to call twice.
+  void close();
+  [[nodiscard]] bool is_open() const { return file_ >= 0; }
+  [[nodiscard]] const std::vector<std::string>& datasets() const { return datasets_; }
+  [[nodiscard]] const std::filesystem::path& file() const { return path_; }
+
+ private:
+  std::int64_t open_group(const std::string& path);  // hid_t of the group (caller closes)
+  std::filesystem::path path_;
+  std::int64_t file_ = -1;  // hid_t
+  std::vector<std::string> datasets_;
+};
+
+}  // namespace nnworld::io

@@ -1,0 +1,18 @@
+// The list of experiment kinds (`nnworld list` shows them in this order). An explicit list
+// rather than static self-registration: objects of a static library that nothing references
+// are not linked, so self-registering kinds would silently disappear.
+#include "nnworld/lab/experiment.hpp"
+#include "nnworld/lab/network_experiment.hpp"
+#include "nnworld/lab/world_experiment.hpp"
+
+namespace nnworld::lab {
+
+const std::vector<ExperimentKind>& experiment_kinds() {
+  static const std::vector<ExperimentKind> kinds = {
+      network_experiment(),
+      world_experiment(),
+  };
+  return kinds;
+}
+
+}  // namespace nnworld::lab

@@ -1,0 +1,127 @@
+#include "nnworld/lab/world_experiment.hpp"
+
+#include <cstdio>
+#include <filesystem>
+#include <set>
+
+#include "nnworld/core/error.hpp"
+#include "nnworld/lab/report.hpp"
+
+namespace nnworld::lab {
+
+namespace {
+
+struct SubRun {
+  std::string name;
+  Prepared prepared;
+};
+
+struct WorldPlan final : Plan {
+  std::vector<SubRun> runs;
+  void execute(RunContext& ctx) override;
+};
+
+bool valid_run_name(const std::string& s) {
+  if (s.empty() || s == "." || s == "..") return false;
+  for (char c : s) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '_' || c == '-' || c == '.';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::unique_ptr<Plan> configure_world(io::Config& c, const RunOptions& options) {
+  auto plan = std::make_unique<WorldPlan>();
+  const std::size_t n = c.table_array_size("run", "the sub-runs: [[run]] name, config");
+  if (n == 0) {
+    throw Error(c.source_name(), "no [[run]] entries",
+                "at least one [[run]] table with name and config");
+  }
+  std::set<std::string> names;
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::string key = "run[" + std::to_string(i) + "]";
+    const std::string name =
+        c.get_required_string(key + ".name", "directory name of the sub-run inside the output");
+    if (!valid_run_name(name)) {
+      throw c.error(key + ".name", "invalid run name '" + name + "'",
+                    "letters, digits, '_', '-' and '.' only");
+    }
+    if (!names.insert(name).second) {
+      throw c.error(key + ".name", "duplicate run name '" + name + "'", "distinct names");
+    }
+    const std::string file = c.get_required_string(
+        key + ".config", "config file of the sub-run, relative to this file");
+    const auto path = c.resolve_path(file);
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) {
+      throw c.error(key + ".config", "cannot open '" + path.string() + "'",
+                    "a config file path relative to " + c.source_name());
+    }
+    io::Config sub = io::Config::from_file(path);
+    if (sub.kind("experiment") == io::NodeKind::string &&
+        sub.get<std::string>("experiment", "", "experiment kind") == "world") {
+      throw c.error(key + ".config", "'" + path.string() + "' is itself a world suite",
+                    "a config of another experiment kind");
+    }
+    plan->runs.push_back({name, prepare(sub, options)});
+  }
+  return plan;
+}
+
+void WorldPlan::execute(RunContext& ctx) {
+  auto& s = ctx.summary();
+  nlohmann::json runs_json = nlohmann::json::array();
+  int passed = 0, failed = 0, oracles_failed = 0, claims_failed = 0;
+  std::string status = "ok";
+  std::string error;
+  const std::size_t total = runs.size();
+  for (std::size_t i = 0; i < total; ++i) {
+    SubRun& run = runs[i];
+    if (!ctx.quiet()) {
+      std::fprintf(stderr, "[%zu/%zu] %s (%s)\n", i + 1, total, run.name.c_str(),
+                   run.prepared.experiment.c_str());
+    }
+    RunRecord r = lab::execute(run.prepared, ctx.dir() / run.name);
+    build_report(r.dir, ctx.quiet());
+    runs_json.push_back({{"name", run.name},
+                         {"experiment", r.experiment},
+                         {"dir", run.name},
+                         {"status", r.status},
+                         {"wall_seconds", r.wall_seconds}});
+    if (!r.error.empty()) runs_json.back()["error"] = r.error;
+    for (auto c : r.checks) {
+      c["run"] = run.name;
+      s.add_raw_check(std::move(c));
+    }
+    passed += r.checks_passed;
+    failed += r.checks_failed;
+    oracles_failed += r.oracles_failed;
+    claims_failed += r.claims_failed;
+    if (r.status == "failed" || (r.status == "diverged" && status == "ok")) {
+      status = r.status;
+      error = "run '" + run.name + "': " + r.error;
+    }
+    if (!ctx.quiet()) {
+      std::fprintf(stderr, "      %s: %d/%d checks passed (%.2f s)%s%s\n", r.status.c_str(),
+                   r.checks_passed, r.checks_passed + r.checks_failed, r.wall_seconds,
+                   r.error.empty() ? "" : " — ", r.error.c_str());
+    }
+  }
+  s.set("runs", runs_json);
+  s.observable("runs", static_cast<std::int64_t>(total));
+  s.observable("checks.passed", passed);
+  s.observable("checks.failed", failed);
+  s.observable("checks.oracles_failed", oracles_failed);
+  s.observable("checks.claims_failed", claims_failed);
+  ctx.set_status(status, error);
+}
+
+}  // namespace
+
+ExperimentKind world_experiment() {
+  return {"world", "a suite: runs a list of configs into DIR/<name>/ and merges their checks",
+          configure_world};
+}
+
+}  // namespace nnworld::lab
