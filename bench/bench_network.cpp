@@ -39,7 +39,9 @@ struct Model {
 };
 
 // W once, X, b, the output once.
-Model dense_model(double n, double b) { return {8.0 * (n * n + 2.0 * n * b + n), 2.0 * n * n * b}; }
+Model dense_model(double n, double b) {
+  return {8.0 * (n * n + 2.0 * n * b + n), 2.0 * n * n * b};
+}
 
 // Values 8 B + column 4 B per nonzero, row pointer 4 B, x 8 B (each element at least once),
 // b 8 B and the output 8 B per row.
@@ -49,7 +51,9 @@ Model sparse_model(double n) {
 }
 
 // source 4 B + value 8 B + b 8 B + x 8 B + output 8 B per row.
-Model permutation_model(double n) { return {36.0 * n, 2.0 * n}; }
+Model permutation_model(double n) {
+  return {36.0 * n, 2.0 * n};
+}
 
 // One train_sgd step (steps = 1) at fixed states X (N×B): the batch loss and gradient (W read
 // once), the update (W read and written) and the final ⟨H⟩ over the B rows (W read once);

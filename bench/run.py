@@ -47,6 +47,18 @@ def has_bandwidth_target(row):
     return row.startswith("state_map/sparse/") or row.startswith("state_map/permutation")
 
 
+def l3_bytes():
+    """Size of the last-level cache (sysfs), or None."""
+    for idx in (3, 2):
+        try:
+            text = Path(f"/sys/devices/system/cpu/cpu0/cache/index{idx}/size").read_text().strip()
+        except OSError:
+            continue
+        mult = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}.get(text[-1], 1)
+        return int(text.rstrip("KMG")) * mult
+    return None
+
+
 def cpu_has_avx512():
     try:
         return " avx512f " in (" " + Path("/proc/cpuinfo").read_text().replace("\n", " ") + " ")
@@ -110,8 +122,9 @@ def fmt_time(s):
     return f"{s:.2f} s"
 
 
-def build_table(rows, ours, peer, copy_bw):
-    """Rows of the table as lists of strings, plus the list of missed targets."""
+def build_table(rows, ours, peer, copy_bw, cache_bytes):
+    """Rows of the table as lists of strings, plus the list of missed targets. A fraction of
+    the copy bandwidth is marked * where the row's bytes fit in the last-level cache."""
     table, misses = [], []
     for row in rows:
         o = ours.get(row)
@@ -132,7 +145,8 @@ def build_table(rows, ours, peer, copy_bw):
         table.append([row, fmt_time(t_o), fmt_time(t_p),
                       f"{ratio:.2f}" if ratio else "—",
                       f"{gbs:.1f}" if gbs else "—",
-                      f"{frac:.0%}" if frac is not None else "—",
+                      (f"{frac:.0%}" + ("*" if cache_bytes and o["bytes"] <= cache_bytes else ""))
+                      if frac is not None else "—",
                       f"{gfs:.1f}" if gfs else "—",
                       "MISS: " + ", ".join(verdict) if verdict else "ok"])
     return table, misses
@@ -163,7 +177,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--bench", required=True, help="path of the nnworld_bench executable")
     ap.add_argument("--threads", type=int, default=len(os.sched_getaffinity(0)))
-    ap.add_argument("--rounds", type=int, default=2, help="alternating rounds of both sides")
+    ap.add_argument("--rounds", type=int, default=3, help="alternating rounds of both sides")
     ap.add_argument("--min-time", type=float, default=0.1,
                     help="seconds per Google Benchmark repetition (the peer uses 3×)")
     ap.add_argument("--filter", default="", help="regex on row names (both sides)")
@@ -181,6 +195,10 @@ def main():
     rows = [re.sub(r"/real_time$", "", r) for r in listed]
     peer_rows = rows
 
+    load = os.getloadavg()[0]
+    if load > 0.5:
+        print(f"warning: load average {load:.2f}: other work shares the cores, timings will be "
+              "noisy", file=sys.stderr)
     t0 = time.time()
     ours_rounds, peer_rounds = [], []
     context, info = {}, {}
@@ -207,15 +225,20 @@ def main():
     if copy_row and copy_row in ours:
         copy_bw = ours[copy_row]["bytes"] / ours[copy_row]["seconds"] / 1e9
 
-    table, misses = build_table(rows, ours, peer, copy_bw)
+    cache = l3_bytes()
+    table, misses = build_table(rows, ours, peer, copy_bw, cache)
     out = sys.stdout
     out.write(f"nnworld kernels vs PyTorch {info.get('torch', '?')} "
               f"(OpenBLAS core {info.get('openblas_core', '?')}, ATen "
               f"{info.get('cpu_capability', '?')}), {args.threads} threads, "
-              f"best of {args.rounds} rounds, {time.time() - t0:.0f} s\n")
+              f"best of {args.rounds} rounds, {time.time() - t0:.0f} s, load average "
+              f"{load:.2f} before / {os.getloadavg()[0]:.2f} after\n")
     if copy_bw:
         out.write(f"copy bandwidth (memcpy 256 MiB, read + write): {copy_bw:.1f} GB/s\n\n")
     print_table(table, out)
+    if cache:
+        out.write(f"* the row's bytes fit in the {cache >> 20} MiB last-level cache: "
+                  "cache-bound, not memory-bound\n")
     out.write("\n")
     if misses:
         out.write(f"{len(misses)} row(s) miss a target (see bench/RESULTS.md):\n")

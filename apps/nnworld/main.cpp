@@ -90,24 +90,24 @@ int cmd_run(const Args& a, bool seed_given) {
   options.strict = a.strict;
   omp_set_num_threads(options.threads);
 
-  const fs::path out = a.out.empty() ? fs::path("out") / fs::path(a.config).stem() : fs::path(a.out);
+  const fs::path out =
+      a.out.empty() ? fs::path("out") / fs::path(a.config).stem() : fs::path(a.out);
   io::RunDirectory::check_target(out);
   lab::Prepared prepared = lab::prepare(config, options);
   const lab::RunRecord record = lab::execute(prepared, out);
   const lab::ReportOutcome report = lab::build_report(record.dir, a.quiet);
   const int code = lab::exit_code(record, a.strict);
   if (!a.quiet) {
-    std::printf("%s: %s — %d/%d checks passed", prepared.experiment.c_str(),
-                record.status.c_str(), record.checks_passed,
-                record.checks_passed + record.checks_failed);
+    std::printf("%s: %s — %d/%d checks passed", prepared.experiment.c_str(), record.status.c_str(),
+                record.checks_passed, record.checks_passed + record.checks_failed);
     if (record.checks_failed > 0) {
       std::printf(" (%d oracle%s and %d claim%s failed)", record.oracles_failed,
                   record.oracles_failed == 1 ? "" : "s", record.claims_failed,
                   record.claims_failed == 1 ? "" : "s");
     }
     std::printf(", %.2f s\n", record.wall_seconds);
-    std::printf("output: %s/ (summary.json, data.h5, report.html%s)\n",
-                record.dir.string().c_str(), report.python_ok ? "" : " without figures");
+    std::printf("output: %s/ (summary.json, data.h5, report.html%s)\n", record.dir.string().c_str(),
+                report.python_ok ? "" : " without figures");
   }
   if (!record.error.empty()) std::fprintf(stderr, "error: %s\n", record.error.c_str());
   if (code == 4) {

@@ -37,14 +37,14 @@ double reference_loss(const Network& net, const Vector& x, LossKind kind) {
 
 // A network of N = 7 with mass, two inputs and one output; for relu the point is redrawn until
 // every preactivation that enters the loss is at least 0.05 from the kink at 0.
-struct Setup {
+struct Fixture {
   Network net;
   Vector x;
 };
 
-Setup make_setup(Layout layout, ActivationKind act, LossKind kind, std::uint64_t seed) {
+Fixture make_setup(Layout layout, ActivationKind act, LossKind kind, std::uint64_t seed) {
   std::mt19937_64 rng(seed);
-  Setup s;
+  Fixture s;
   for (int attempt = 0; attempt < 1000; ++attempt) {
     s.net = testing::random_network(layout, 7, act, rng);
     s.net.mass = 0.3;
@@ -72,12 +72,12 @@ void expect_close(double fd, double an, const std::string& what) {
   EXPECT_NEAR(fd, an, 1e-6 * std::max(1.0, std::abs(an))) << what;
 }
 
-class GradientTest
-    : public ::testing::TestWithParam<std::tuple<ActivationKind, LossKind, Layout>> {};
+class GradientTest : public ::testing::TestWithParam<std::tuple<ActivationKind, LossKind, Layout>> {
+};
 
 TEST_P(GradientTest, LossMatchesReferenceAndGradientMatchesFiniteDifferences) {
   const auto [act, kind, layout] = GetParam();
-  const Setup s = make_setup(layout, act, kind, 100 + static_cast<int>(act));
+  const Fixture s = make_setup(layout, act, kind, 100 + static_cast<int>(act));
   const Network& net = s.net;
   const Vector& x = s.x;
   net.validate();
@@ -129,11 +129,14 @@ TEST_P(GradientTest, LossMatchesReferenceAndGradientMatchesFiniteDifferences) {
     const auto& a = std::get<SparseWeights>(net.w);
     const auto& b = std::get<SparseWeights>(g.dw);
     ASSERT_TRUE(b.isCompressed());
-    for (std::int64_t i = 0; i <= a.rows(); ++i) ASSERT_EQ(a.outerIndexPtr()[i], b.outerIndexPtr()[i]);
-    for (std::int64_t k = 0; k < a.nonZeros(); ++k) ASSERT_EQ(a.innerIndexPtr()[k], b.innerIndexPtr()[k]);
+    for (std::int64_t i = 0; i <= a.rows(); ++i)
+      ASSERT_EQ(a.outerIndexPtr()[i], b.outerIndexPtr()[i]);
+    for (std::int64_t k = 0; k < a.nonZeros(); ++k)
+      ASSERT_EQ(a.innerIndexPtr()[k], b.innerIndexPtr()[k]);
   }
   if (layout == Layout::permutation) {
-    EXPECT_EQ(std::get<PermutationWeights>(g.dw).source, std::get<PermutationWeights>(net.w).source);
+    EXPECT_EQ(std::get<PermutationWeights>(g.dw).source,
+              std::get<PermutationWeights>(net.w).source);
   }
   for (std::int64_t k = 0; k < pcount; ++k) {
     const double w0 = pv[k];
@@ -146,15 +149,15 @@ TEST_P(GradientTest, LossMatchesReferenceAndGradientMatchesFiniteDifferences) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    AllCombinations, GradientTest,
-    ::testing::Combine(::testing::ValuesIn(kinds), ::testing::ValuesIn(losses),
-                       ::testing::ValuesIn(layouts)),
-    [](const auto& info) {
-      return std::string(activation_name(std::get<0>(info.param))) + "_" +
-             (std::get<1>(info.param) == LossKind::bulk ? "bulk" : "boundary") + "_" +
-             testing::layout_name(std::get<2>(info.param));
-    });
+INSTANTIATE_TEST_SUITE_P(AllCombinations, GradientTest,
+                         ::testing::Combine(::testing::ValuesIn(kinds), ::testing::ValuesIn(losses),
+                                            ::testing::ValuesIn(layouts)),
+                         [](const auto& info) {
+                           return std::string(activation_name(std::get<0>(info.param))) + "_" +
+                                  (std::get<1>(info.param) == LossKind::bulk ? "bulk"
+                                                                             : "boundary") +
+                                  "_" + testing::layout_name(std::get<2>(info.param));
+                         });
 
 // For the boundary loss the bulk neurons contribute the constant residual −f(0): with the
 // logistic f(0) = ½, so H_∂ with no boundary neurons at all is N/8 whatever x, b, w are.

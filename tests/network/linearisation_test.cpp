@@ -52,9 +52,9 @@ TEST_P(LinearisationTest, JacobianGAndHessianMatchFiniteDifferences) {
     xp[c] += h;
     xm[c] -= h;
     j_fd.col(c) = (state_map(net, xp) - state_map(net, xm)) / (2 * h);
-    h_fd.col(c) = (loss_gradient(net, xp, LossKind::bulk).dx -
-                   loss_gradient(net, xm, LossKind::bulk).dx) /
-                  (2 * h);
+    h_fd.col(c) =
+        (loss_gradient(net, xp, LossKind::bulk).dx - loss_gradient(net, xm, LossKind::bulk).dx) /
+        (2 * h);
   }
   for (std::int64_t a = 0; a < n; ++a) {
     for (std::int64_t b = 0; b < n; ++b) {

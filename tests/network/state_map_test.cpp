@@ -8,6 +8,7 @@
 #include <random>
 
 #include "network_fixtures.hpp"
+#include "nnworld/core/error.hpp"
 #include "nnworld/network/network.hpp"
 
 namespace nnworld::network {
@@ -109,8 +110,7 @@ TEST(StateMap, BatchEqualsColumnWiseSingleMaps) {
             // CSR and permutation batches repeat the single-state arithmetic exactly.
             ASSERT_TRUE((out.col(c).array() == single.array()).all())
                 << testing::layout_name(layout) << " " << activation_name(act) << " col " << c;
-            ASSERT_TRUE(
-                (pre.col(c).array() == preactivation(net, Vector(x.col(c))).array()).all());
+            ASSERT_TRUE((pre.col(c).array() == preactivation(net, Vector(x.col(c))).array()).all());
           }
         }
       }

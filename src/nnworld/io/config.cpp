@@ -1,10 +1,11 @@
 #include "nnworld/io/config.hpp"
 
+#include <toml++/toml.h>
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <fstream>
 #include <sstream>
-#include <toml++/toml.h>
 
 namespace nnworld::io {
 
@@ -17,8 +18,8 @@ struct Segment {
 };
 
 bool bare_key_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         c == '_' || c == '-';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '-';
 }
 
 // Splits "a.b[2].c" into segments; nullopt if the path is malformed.
@@ -73,10 +74,9 @@ std::string type_name(const toml::node& n) {
 std::string format_number(double v) {
   if (std::isnan(v)) return "nan";
   if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-  std::ostringstream s;
-  s.precision(17);
-  s << v;
-  return s.str();
+  char buf[32];  // shortest representation that reads back to the same double
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, r.ptr);
 }
 
 // A short rendering of a value for messages: got string "abc", got array, ...
@@ -196,8 +196,7 @@ Config Config::from_string(std::string_view text, std::string source_name,
     *c.root_ = toml::parse(text, c.source_name_);
   } catch (const toml::parse_error& e) {
     const auto& pos = e.source().begin;
-    throw Error(c.source_name_ + ":" + std::to_string(pos.line) + ":" +
-                    std::to_string(pos.column),
+    throw Error(c.source_name_ + ":" + std::to_string(pos.line) + ":" + std::to_string(pos.column),
                 "malformed TOML: " + std::string(e.description()), "valid TOML");
   }
   return c;
@@ -247,8 +246,9 @@ void Config::apply_override(std::string_view assignment) {
     const bool structured = !text.empty() && (text.front() == '[' || text.front() == '{' ||
                                               text.front() == '"' || text.front() == '\'');
     if (structured || text.empty()) {
-      throw Error(where, "malformed TOML value '" + text + "'" +
-                             (parse_message.empty() ? "" : ": " + parse_message),
+      throw Error(where,
+                  "malformed TOML value '" + text + "'" +
+                      (parse_message.empty() ? "" : ": " + parse_message),
                   "a TOML value, e.g. 8, 0.5, true, \"relu\", [1, 2]");
     }
     parsed.insert_or_assign("v", text);
@@ -366,8 +366,8 @@ std::string Config::element_where(std::string_view key, const toml::node& elemen
   if (overridden_at(overridden_, key, &which)) return "--set " + which;
   const auto& p = element.source().begin;
   if (!p) return where(key);
-  return source_name_ + ":" + std::to_string(p.line) + ":" + std::to_string(p.column) +
-         ": key '" + std::string(key) + "'";
+  return source_name_ + ":" + std::to_string(p.line) + ":" + std::to_string(p.column) + ": key '" +
+         std::string(key) + "'";
 }
 
 Error Config::error(std::string_view key, std::string what, std::string expected) const {
@@ -409,6 +409,7 @@ template <>
 double Config::get<double>(std::string_view key, const double& fallback, std::string_view doc,
                            Range range) {
   const toml::node* n = find(key);
+  record(key, fallback, nullptr, doc);  // registered even if the value is rejected
   if (!n) {
     record(key, fallback, fallback, doc);
     return fallback;
@@ -430,6 +431,7 @@ template <>
 std::int64_t Config::get<std::int64_t>(std::string_view key, const std::int64_t& fallback,
                                        std::string_view doc, Range range) {
   const toml::node* n = find(key);
+  record(key, fallback, nullptr, doc);  // registered even if the value is rejected
   if (!n) {
     record(key, fallback, fallback, doc);
     return fallback;
@@ -448,6 +450,7 @@ template <>
 bool Config::get<bool>(std::string_view key, const bool& fallback, std::string_view doc,
                        Range /*range*/) {
   const toml::node* n = find(key);
+  record(key, fallback, nullptr, doc);  // registered even if the value is rejected
   if (!n) {
     record(key, fallback, fallback, doc);
     return fallback;
@@ -462,6 +465,7 @@ template <>
 std::string Config::get<std::string>(std::string_view key, const std::string& fallback,
                                      std::string_view doc, Range /*range*/) {
   const toml::node* n = find(key);
+  record(key, fallback, nullptr, doc);  // registered even if the value is rejected
   if (!n) {
     record(key, fallback, fallback, doc);
     return fallback;
@@ -485,6 +489,7 @@ std::string Config::get_choice(std::string_view key, const std::string& fallback
 
 std::string Config::get_required_string(std::string_view key, std::string_view doc) {
   if (!find(key)) {
+    record(key, nullptr, nullptr, doc);
     // Point at the enclosing table when there is one.
     std::string parent(key);
     const auto dot = parent.find_last_of('.');
@@ -507,6 +512,7 @@ std::string Config::get_required_string(std::string_view key, std::string_view d
 std::vector<double> Config::get_vector(std::string_view key, const std::vector<double>& fallback,
                                        std::string_view doc, const VectorSpec& spec) {
   const toml::node* n = find(key);
+  record(key, fallback, nullptr, doc);
   const std::string len_text = spec.size ? std::to_string(*spec.size) : std::string("any");
   const std::string expected_shape =
       (spec.size ? "an array of " + std::to_string(*spec.size) + " numbers"
@@ -551,8 +557,7 @@ std::vector<double> Config::get_vector(std::string_view key, const std::vector<d
   for (const toml::node& e : *arr) {
     const double v = number_of(e, ok);
     if (!ok) {
-      throw Error(element_where(key, e), "wrong type: element is " + describe_node(e),
-                  "a number");
+      throw Error(element_where(key, e), "wrong type: element is " + describe_node(e), "a number");
     }
     check(v, e);
     out.push_back(v);
@@ -565,6 +570,7 @@ std::vector<std::int64_t> Config::get_index_vector(std::string_view key,
                                                    const std::vector<std::int64_t>& fallback,
                                                    std::string_view doc, std::int64_t bound) {
   const toml::node* n = find(key);
+  record(key, fallback, nullptr, doc);  // registered even if the value is rejected
   if (!n) {
     record(key, fallback, fallback, doc);
     return fallback;
@@ -599,10 +605,8 @@ std::vector<std::int64_t> Config::get_index_vector(std::string_view key,
 std::optional<Eigen::MatrixXd> Config::get_matrix(std::string_view key, std::int64_t rows,
                                                   std::int64_t cols, std::string_view doc) {
   const toml::node* n = find(key);
-  if (!n) {
-    record(key, nullptr, nullptr, doc);
-    return std::nullopt;
-  }
+  record(key, nullptr, nullptr, doc);
+  if (!n) return std::nullopt;
   const std::string shape = std::to_string(rows) + "×" + std::to_string(cols);
   const toml::array* arr = n->as_array();
   if (!arr) {
@@ -618,9 +622,9 @@ std::optional<Eigen::MatrixXd> Config::get_matrix(std::string_view key, std::int
     const toml::node& row_node = *arr->get(static_cast<std::size_t>(i));
     const toml::array* row = row_node.as_array();
     if (!row) {
-      throw Error(element_where(key, row_node),
-                  "expected " + shape + " array, row " + std::to_string(i) + " is " +
-                      describe_node(row_node));
+      throw Error(element_where(key, row_node), "expected " + shape + " array, row " +
+                                                    std::to_string(i) + " is " +
+                                                    describe_node(row_node));
     }
     if (static_cast<std::int64_t>(row->size()) != cols) {
       throw Error(element_where(key, row_node),
@@ -672,7 +676,8 @@ void Config::finish() const {
   std::vector<Leaf> leaves;
   auto walk = [&](auto&& self, const toml::table& tbl, const std::string& prefix) -> void {
     for (auto&& [k, v] : tbl) {
-      const std::string path = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
+      const std::string path =
+          prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
       if (const auto* t = v.as_table()) {
         self(self, *t, path);
       } else if (const auto* a = v.as_array(); a && !a->empty() && a->is_array_of_tables()) {

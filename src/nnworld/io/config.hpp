@@ -88,8 +88,7 @@ class Config {
   // T is double (integers accepted, must be finite), std::int64_t, bool or std::string
   // (the range is ignored for bool and string).
   template <class T>
-  T get(std::string_view key, const T& fallback, std::string_view doc,
-        Range range = Range::any());
+  T get(std::string_view key, const T& fallback, std::string_view doc, Range range = Range::any());
   // A string restricted to `choices`.
   std::string get_choice(std::string_view key, const std::string& fallback, std::string_view doc,
                          const std::vector<std::string>& choices);
@@ -159,8 +158,7 @@ std::int64_t Config::get<std::int64_t>(std::string_view, const std::int64_t&, st
 template <>
 bool Config::get<bool>(std::string_view, const bool&, std::string_view, Range);
 template <>
-std::string Config::get<std::string>(std::string_view, const std::string&, std::string_view,
-                                     Range);
+std::string Config::get<std::string>(std::string_view, const std::string&, std::string_view, Range);
 
 // Levenshtein distance (insertions, deletions, substitutions all cost 1).
 std::size_t edit_distance(std::string_view a, std::string_view b);

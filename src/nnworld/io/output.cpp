@@ -77,9 +77,8 @@ void RunDirectory::discard() {
 // ---- Summary -------------------------------------------------------------------------------
 
 nlohmann::json to_json(const Check& c) {
-  nlohmann::json j = {{"name", c.name},           {"kind", c.kind},
-                      {"equation", c.equation},   {"value", c.value},
-                      {"reference", c.reference}, {"tolerance", c.tolerance},
+  nlohmann::json j = {{"name", c.name},    {"kind", c.kind},           {"equation", c.equation},
+                      {"value", c.value},  {"reference", c.reference}, {"tolerance", c.tolerance},
                       {"passed", c.passed}};
   if (!c.note.empty()) j["note"] = c.note;
   return j;
@@ -214,11 +213,15 @@ void H5Writer::write(std::string_view path_view, std::int64_t rows, std::int64_t
   herr_t status = -1;
   if (dset >= 0) {
     const bool empty = rows == 0 || cols == 0;
-    status = empty ? 0 : H5Dwrite(dset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, row_major);
+    status =
+        empty ? 0 : H5Dwrite(dset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, row_major);
     if (status >= 0) {
       const std::pair<const char*, const std::string*> attrs[] = {
-          {"units", &info.units}, {"description", &info.description}, {"label", &info.label},
-          {"axis", &info.axis},   {"plot", &info.plot}};
+          {"units", &info.units},
+          {"description", &info.description},
+          {"label", &info.label},
+          {"axis", &info.axis},
+          {"plot", &info.plot}};
       try {
         for (const auto& [key, value] : attrs) {
           if (!value->empty()) write_string_attribute(dset, key, *value, where);

@@ -13,8 +13,7 @@ std::string format_seconds(double s) {
   if (s < 60) {
     std::snprintf(buf, sizeof buf, "%.1fs", s);
   } else if (s < 3600) {
-    std::snprintf(buf, sizeof buf, "%dm%02ds", static_cast<int>(s / 60),
-                  static_cast<int>(s) % 60);
+    std::snprintf(buf, sizeof buf, "%dm%02ds", static_cast<int>(s / 60), static_cast<int>(s) % 60);
   } else {
     std::snprintf(buf, sizeof buf, "%dh%02dm", static_cast<int>(s / 3600),
                   static_cast<int>(s / 60) % 60);
@@ -23,8 +22,7 @@ std::string format_seconds(double s) {
 }
 }  // namespace
 
-Progress::Progress(std::string label, std::int64_t total, Mode mode, std::FILE* out,
-                   double delay)
+Progress::Progress(std::string label, std::int64_t total, Mode mode, std::FILE* out, double delay)
     : label_(std::move(label)),
       total_(std::max<std::int64_t>(total, 1)),
       mode_(mode),

@@ -10,8 +10,8 @@ namespace fs = std::filesystem;
 
 std::unique_ptr<io::Progress> RunContext::progress(std::string label, std::int64_t total) const {
   return std::make_unique<io::Progress>(
-      std::move(label), total, options_.quiet ? io::Progress::Mode::silent
-                                              : io::Progress::Mode::automatic);
+      std::move(label), total,
+      options_.quiet ? io::Progress::Mode::silent : io::Progress::Mode::automatic);
 }
 
 void RunContext::record_array(std::string_view path, std::span<const double> values,

@@ -49,8 +49,7 @@ class RunContext {
   [[nodiscard]] io::H5Writer& data() { return data_; }
 
   // A progress display on stderr (silent under --quiet).
-  [[nodiscard]] std::unique_ptr<io::Progress> progress(std::string label,
-                                                       std::int64_t total) const;
+  [[nodiscard]] std::unique_ptr<io::Progress> progress(std::string label, std::int64_t total) const;
   // Writes a dataset to data.h5 and lists it under "arrays" in summary.json.
   void record_array(std::string_view path, std::span<const double> values,
                     const io::DatasetInfo& info);
@@ -109,8 +108,8 @@ struct RunRecord {
   std::string status;  // "ok" | "diverged" | "failed"
   std::string error;
   double wall_seconds = 0.0;
-  std::filesystem::path dir;   // the final run directory
-  nlohmann::json checks;       // the checks array of summary.json
+  std::filesystem::path dir;  // the final run directory
+  nlohmann::json checks;      // the checks array of summary.json
   int checks_passed = 0;
   int checks_failed = 0;
   int oracles_failed = 0;

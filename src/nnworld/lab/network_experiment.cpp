@@ -1,6 +1,3 @@
-// GCC 12 reports a false -Wmaybe-uninitialized inside its own AVX-512 intrinsics when inlining
-// Eigen's decompositions and GEMM kernels; the pragma must precede the includes to cover them.
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include "nnworld/lab/network_experiment.hpp"
 
 #include <algorithm>
@@ -32,7 +29,9 @@ constexpr std::int64_t kSummarySeriesLimit = 1000;
 // Largest recorded trajectory, in numbers (400 MB of float64).
 constexpr double kTrajectoryLimit = 5e7;
 
-std::vector<double> to_std(const Vector& v) { return {v.data(), v.data() + v.size()}; }
+std::vector<double> to_std(const Vector& v) {
+  return {v.data(), v.data() + v.size()};
+}
 
 io::DatasetInfo info(std::string description, std::string label, std::string plot,
                      std::string axis = {}) {
@@ -172,8 +171,10 @@ std::unique_ptr<Plan> configure_network(Config& c, const RunOptions& options) {
   Network& net = plan->net;
 
   // ---- [network] ----
-  const auto n = c.get<std::int64_t>("network.n", 8, "number of neurons N",
-                                     Range::between(1, 1e8));
+  const auto n = c.get<std::int64_t>("network.n", 8, "number of neurons N", Range::at_least(1));
+  if (n > 100'000'000) {
+    throw c.error("network.n", "N = " + std::to_string(n) + " is too large", "N <= 100000000");
+  }
   const std::string activation =
       c.get_choice("network.activation", "tanh", "activation f of the state map (1)",
                    {"tanh", "logistic", "relu", "linear"});
@@ -193,13 +194,12 @@ std::unique_ptr<Plan> configure_network(Config& c, const RunOptions& options) {
   const std::string perm_kind =
       c.get_choice("network.permutation", "cyclic",
                    "permutation init: cyclic (x_i ← x_{i−1}) or random", {"cyclic", "random"});
-  const auto nnz = c.get<std::int64_t>("network.nnz_per_row", 4,
-                                       "sparse_random init: k non-zero weights per row",
-                                       Range::at_least(1));
-  const std::string layout =
-      c.get_choice("network.layout", "auto",
-                   "weight storage: auto (from init) | dense | sparse | permutation",
-                   {"auto", "dense", "sparse", "permutation"});
+  const auto nnz =
+      c.get<std::int64_t>("network.nnz_per_row", 4,
+                          "sparse_random init: k non-zero weights per row", Range::at_least(1));
+  const std::string layout = c.get_choice(
+      "network.layout", "auto", "weight storage: auto (from init) | dense | sparse | permutation",
+      {"auto", "dense", "sparse", "permutation"});
   const auto weights = c.get_matrix("network.weights", n, n, "explicit N×N weights w_ij (j → i)");
   net.b = Eigen::Map<const Vector>(
       c.get_vector("network.bias", {0.0}, "bias b: N numbers or one number for all",
@@ -247,10 +247,11 @@ std::unique_ptr<Plan> configure_network(Config& c, const RunOptions& options) {
       const core::RngStream prng(options.seed, core::StreamTag::init, 1);
       network::PermutationWeights p;
       p.source.resize(static_cast<std::size_t>(n));
-      for (std::int64_t i = 0; i < n; ++i) p.source[static_cast<std::size_t>(i)] = static_cast<std::int32_t>(i);
+      for (std::int64_t i = 0; i < n; ++i)
+        p.source[static_cast<std::size_t>(i)] = static_cast<std::int32_t>(i);
       for (std::int64_t k = n - 1; k > 0; --k) {
-        const auto r = static_cast<std::int64_t>(prng.below(0, static_cast<std::uint64_t>(k),
-                                                            static_cast<std::uint64_t>(k + 1)));
+        const auto r = static_cast<std::int64_t>(
+            prng.below(0, static_cast<std::uint64_t>(k), static_cast<std::uint64_t>(k + 1)));
         std::swap(p.source[static_cast<std::size_t>(k)], p.source[static_cast<std::size_t>(r)]);
       }
       p.value = Vector::Constant(n, scale);
@@ -260,8 +261,8 @@ std::unique_ptr<Plan> configure_network(Config& c, const RunOptions& options) {
     natural = "permutation";
   } else if (init == "sparse_random") {
     if (nnz > n) {
-      throw c.error("network.nnz_per_row", std::to_string(nnz) + " non-zeros per row exceed N = " +
-                                               std::to_string(n),
+      throw c.error("network.nnz_per_row",
+                    std::to_string(nnz) + " non-zeros per row exceed N = " + std::to_string(n),
                     "nnz_per_row <= network.n");
     }
     // Row i: k distinct columns drawn uniformly (draw (i, attempt) of the init stream,
@@ -326,9 +327,8 @@ std::unique_ptr<Plan> configure_network(Config& c, const RunOptions& options) {
                                  {.size = static_cast<std::size_t>(n)});
     plan->x0 = Eigen::Map<const Vector>(x0.data(), n);
   } else {
-    const std::string x0 = c.get_choice("dynamics.x0", "random",
-                                        "x(0): N numbers, or \"random\" | \"zero\"",
-                                        {"random", "zero"});
+    const std::string x0 = c.get_choice(
+        "dynamics.x0", "random", "x(0): N numbers, or \"random\" | \"zero\"", {"random", "zero"});
     plan->x0 = Vector::Zero(n);
     if (x0 == "random") {
       const core::RngStream xrng(options.seed, core::StreamTag::start, 1);
@@ -341,8 +341,7 @@ std::unique_ptr<Plan> configure_network(Config& c, const RunOptions& options) {
   if (plan->record &&
       static_cast<double>(plan->steps + 1) * static_cast<double>(n) > kTrajectoryLimit) {
     throw c.error("dynamics.record",
-                  "the trajectory would hold " +
-                      std::to_string((plan->steps + 1) * n) + " numbers",
+                  "the trajectory would hold " + std::to_string((plan->steps + 1) * n) + " numbers",
                   "dynamics.record = false, or (steps + 1)·N <= 5e7");
   }
 
@@ -351,46 +350,44 @@ std::unique_ptr<Plan> configure_network(Config& c, const RunOptions& options) {
                                  "search fixed points x* = f(w x* + b) by Newton's method");
   plan->newton.starts = static_cast<int>(c.get<std::int64_t>(
       "fixed_point.starts", 8, "Newton starts: x = 0, then random", Range::between(1, 1e6)));
-  plan->newton.tolerance = c.get<double>(
-      "fixed_point.tolerance", 1e-12, "convergence: max_i |x_i − f(w x + b)_i| <= tolerance",
-      Range::positive());
+  plan->newton.tolerance =
+      c.get<double>("fixed_point.tolerance", 1e-12,
+                    "convergence: max_i |x_i − f(w x + b)_i| <= tolerance", Range::positive());
   plan->newton.max_iterations = static_cast<int>(c.get<std::int64_t>(
       "fixed_point.max_iterations", 100, "Newton iterations per start", Range::between(1, 1e6)));
-  plan->newton.start_scale = c.get<double>(
-      "fixed_point.start_scale", 2.0, "random starts uniform in [−scale, scale]^N",
-      Range::positive());
+  plan->newton.start_scale =
+      c.get<double>("fixed_point.start_scale", 2.0, "random starts uniform in [−scale, scale]^N",
+                    Range::positive());
   plan->newton.seed = options.seed;
 
   // ---- [training] and [data] ----
-  plan->train = c.get<bool>("training.enabled", false,
-                            "train b and w by SGD on the dataset average ⟨H⟩");
+  plan->train =
+      c.get<bool>("training.enabled", false, "train b and w by SGD on the dataset average ⟨H⟩");
   auto& s = plan->sgd;
   s.step = c.get<double>("training.step", 0.05, "SGD step size η", Range::positive());
   s.batch = c.get<std::int64_t>("training.batch", 32, "mini-batch size B", Range::at_least(1));
-  s.steps = c.get<std::int64_t>("training.steps", 1000, "number of SGD updates",
-                                Range::between(0, 1e12));
-  s.temperature = c.get<double>("training.temperature", 0.0,
-                                "Langevin temperature T (noise √(2ηT) ξ; 0: plain SGD)",
-                                Range::non_negative());
+  s.steps =
+      c.get<std::int64_t>("training.steps", 1000, "number of SGD updates", Range::between(0, 1e12));
+  s.temperature =
+      c.get<double>("training.temperature", 0.0,
+                    "Langevin temperature T (noise √(2ηT) ξ; 0: plain SGD)", Range::non_negative());
   s.weight_decay =
       c.get<double>("training.weight_decay", 0.0, "weight decay λ", Range::non_negative());
-  s.relax_steps = static_cast<int>(
-      c.get<std::int64_t>("training.relax_steps", 10,
-                          "state-map iterations per sample before H is taken",
-                          Range::between(0, 1e6)));
-  const std::string loss = c.get_choice("training.loss", "bulk",
-                                        "loss: bulk (3) or boundary (4)", {"bulk", "boundary"});
+  s.relax_steps = static_cast<int>(c.get<std::int64_t>(
+      "training.relax_steps", 10, "state-map iterations per sample before H is taken",
+      Range::between(0, 1e6)));
+  const std::string loss =
+      c.get_choice("training.loss", "bulk", "loss: bulk (3) or boundary (4)", {"bulk", "boundary"});
   s.loss = loss == "bulk" ? network::LossKind::bulk : network::LossKind::boundary;
-  s.record_every = c.get<std::int64_t>("training.record_every", 1,
-                                       "record the mini-batch loss every this many steps",
-                                       Range::at_least(1));
+  s.record_every =
+      c.get<std::int64_t>("training.record_every", 1,
+                          "record the mini-batch loss every this many steps", Range::at_least(1));
   s.seed = options.seed;
   s.threads = options.threads;
   const std::string source = c.get<std::string>(
       "data.source", "teacher",
       "dataset: teacher | gaussian | path of a CSV file (relative to this config)");
-  const auto samples = c.get<std::int64_t>("data.samples", 256,
-                                           "samples of a synthetic dataset",
+  const auto samples = c.get<std::int64_t>("data.samples", 256, "samples of a synthetic dataset",
                                            Range::between(1, 1e9));
   if (plan->train) {
     if (net.inputs.empty()) {
@@ -455,8 +452,7 @@ std::optional<network::FixedPoint> NetworkPlan::analyse_fixed_points(RunContext&
   // Residual recomputed independently of the Newton loop: |x* − f(w x* + b)|∞.
   double max_residual = 0.0;
   for (const auto& fp : fps) {
-    max_residual =
-        std::max(max_residual, network::residual(net, fp.x).lpNorm<Eigen::Infinity>());
+    max_residual = std::max(max_residual, network::residual(net, fp.x).lpNorm<Eigen::Infinity>());
   }
   io::Check res{.name = "fixed-point residual",
                 .kind = "oracle",
@@ -484,8 +480,7 @@ std::optional<network::FixedPoint> NetworkPlan::analyse_fixed_points(RunContext&
   const Vector eig = es.eigenvalues();  // ascending
   if (n <= kSummarySeriesLimit) s.observable("g_eigenvalues", to_std(eig));
   ctx.record_array("fixed_point/g_eigenvalues", to_std(eig),
-                   info("eigenvalues of Ĝ = (I − f̂′ŵ)ᵀ(I − f̂′ŵ) at x*, ascending", "λ(Ĝ)",
-                        "line"));
+                   info("eigenvalues of Ĝ = (I − f̂′ŵ)ᵀ(I − f̂′ŵ) at x*, ascending", "λ(Ĝ)", "line"));
 
   // ∇²H(x*) vs Ĝ − m I. Both are sums of O(N) products of entries of Ĵ; rounding is
   // ~N·u·max|Ĝ| ≤ 2000·1.1e-16·max|Ĝ| < 1e-12·max|Ĝ|, so 1e-10·max(1, max|Ĝ|) only fails
@@ -612,9 +607,9 @@ void NetworkPlan::run_dynamics(RunContext& ctx, const std::optional<network::Fix
     const double L = *wnorm;
     const double u = std::numeric_limits<double>::epsilon();
     const double nd = static_cast<double>(n);
-    const double eps = 8.0 * u * std::sqrt(nd) *
-                       (nd * max_abs_weight(net.w) * std::max(1.0, xmax) +
-                        net.b.lpNorm<Eigen::Infinity>() + 1.0);
+    const double eps =
+        8.0 * u * std::sqrt(nd) *
+        (nd * max_abs_weight(net.w) * std::max(1.0, xmax) + net.b.lpNorm<Eigen::Infinity>() + 1.0);
     const double delta = (network::residual(net, xstar->x).norm() + 2.0 * eps) / (1.0 - L);
     const double e0 = dist.front();
     double ratio = 0.0;
@@ -676,9 +671,8 @@ void NetworkPlan::run_training(RunContext& ctx) {
   auto progress = ctx.progress("training", opts.steps);
   network::TrainingResult result;
   try {
-    result = network::train_sgd(net, data, opts, [&](std::int64_t done, std::int64_t) {
-      progress->update(done);
-    });
+    result = network::train_sgd(net, data, opts,
+                                [&](std::int64_t done, std::int64_t) { progress->update(done); });
   } catch (const Divergence& e) {
     progress->finish();
     throw Divergence(e.step, "training " + e.quantity);
@@ -687,8 +681,8 @@ void NetworkPlan::run_training(RunContext& ctx) {
   std::vector<double> step(result.step.begin(), result.step.end());
   ctx.record_array("training/step", step, info("SGD step", "step", "none"));
   ctx.record_array("training/loss", result.loss,
-                   info("mini-batch mean of H " + eq + " before each update", "⟨H⟩ batch",
-                        "logy", "training/step"));
+                   info("mini-batch mean of H " + eq + " before each update", "⟨H⟩ batch", "logy",
+                        "training/step"));
   if (!result.loss.empty()) {
     s.observable("training.loss_first", result.loss.front());
     s.observable("training.loss_last", result.loss.back());

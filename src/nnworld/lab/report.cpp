@@ -242,8 +242,8 @@ ReportOutcome build_report(const fs::path& dir, bool quiet) {
     outcome.reason = python + " -m nnworld_report wrote no report.html";
   } else {
     const std::string tail = last_lines(r.output, 1);
-    outcome.reason = python + " -m nnworld_report exited with status " +
-                     std::to_string(r.status) + (tail.empty() ? "" : ": " + tail);
+    outcome.reason = python + " -m nnworld_report exited with status " + std::to_string(r.status) +
+                     (tail.empty() ? "" : ": " + tail);
   }
   if (!quiet) {
     std::fprintf(stderr, "warning: %s: figure report failed (%s); writing a plain report.html\n",

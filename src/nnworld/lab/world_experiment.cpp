@@ -50,8 +50,8 @@ std::unique_ptr<Plan> configure_world(io::Config& c, const RunOptions& options) 
     if (!names.insert(name).second) {
       throw c.error(key + ".name", "duplicate run name '" + name + "'", "distinct names");
     }
-    const std::string file = c.get_required_string(
-        key + ".config", "config file of the sub-run, relative to this file");
+    const std::string file =
+        c.get_required_string(key + ".config", "config file of the sub-run, relative to this file");
     const auto path = c.resolve_path(file);
     std::error_code ec;
     if (!std::filesystem::is_regular_file(path, ec)) {

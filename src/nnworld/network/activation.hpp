@@ -11,9 +11,9 @@
 //   relu:      f = max(0, y),           f′ = [y > 0],    f″ = 0 (almost everywhere)
 //   linear:    f = y,                   f′ = 1,          f″ = 0
 #include <cmath>
+#include <cstdint>
 #include <string>
 #include <string_view>
-#include <cstdint>
 #include <utility>
 
 #include "nnworld/network/vector_math.hpp"

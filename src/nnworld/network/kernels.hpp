@@ -15,18 +15,19 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 
 #include "nnworld/network/network.hpp"
 
 namespace nnworld::network::kernels {
 
-inline constexpr std::int64_t gemv_rows = 64;       // dense rows per chunk (one state)
-inline constexpr std::int64_t gemm_cols = 256;      // dense columns per tile (batch)
-inline constexpr std::int64_t block_rows = 1024;    // rows per chunk (sparse)
-inline constexpr std::int64_t perm_rows = 512;      // rows per chunk (permutation)
-inline constexpr std::int64_t perm_prefetch = 128;  // gather prefetch distance (rows)
-inline constexpr std::int64_t spmm_width = 16;      // batch columns per sparse pass
+inline constexpr std::int64_t gemv_rows = 64;        // dense rows per chunk (one state)
+inline constexpr std::int64_t gemm_cols = 256;       // dense columns per tile (batch)
+inline constexpr std::int64_t block_rows = 1024;     // rows per chunk (sparse)
+inline constexpr std::int64_t perm_rows = 512;       // rows per chunk (permutation)
+inline constexpr std::int64_t perm_prefetch = 128;   // gather prefetch distance (rows)
+inline constexpr std::int64_t spmm_width = 16;       // batch columns per sparse pass
 inline constexpr double min_parallel_work = 131072;  // multiply–adds below which one thread runs
 
 inline int threads_for(double work) {
@@ -38,7 +39,9 @@ inline std::int64_t gemm_rows(std::int64_t n) {
   return std::clamp<std::int64_t>((n / 8 + 63) / 64 * 64, 128, 1024);
 }
 
-inline std::int64_t chunks(std::int64_t n, std::int64_t size) { return (n + size - 1) / size; }
+inline std::int64_t chunks(std::int64_t n, std::int64_t size) {
+  return (n + size - 1) / size;
+}
 
 // Raw CSR view (compressed or not).
 struct Csr {
@@ -82,7 +85,8 @@ void map_single(const DenseWeights& w, const Vector& b, const double* x, double*
   }
 }
 
-// Row dot product of CSR row i with x: four partial sums over k ≡ 0, 1, 2, 3 (mod 4) from the
+// Row dot product of CSR row i with x (explicit fma, so no compiler contraction choice can
+// change the bits): four partial sums over k ≡ 0, 1, 2, 3 (mod 4) from the
 // row start, the remainder into the first, combined as (s0 + s1) + (s2 + s3). The batch kernel
 // repeats this sequence per column, so a batch column equals the single-state result bitwise.
 inline double csr_row_dot(const Csr& c, std::int64_t i, const double* x) {
@@ -93,12 +97,12 @@ inline double csr_row_dot(const Csr& c, std::int64_t i, const double* x) {
   std::int64_t k = c.begin(i);
   const std::int64_t k1 = c.end(i);
   for (; k + 4 <= k1; k += 4) {
-    s0 += c.value[k] * x[c.inner[k]];
-    s1 += c.value[k + 1] * x[c.inner[k + 1]];
-    s2 += c.value[k + 2] * x[c.inner[k + 2]];
-    s3 += c.value[k + 3] * x[c.inner[k + 3]];
+    s0 = std::fma(c.value[k], x[c.inner[k]], s0);
+    s1 = std::fma(c.value[k + 1], x[c.inner[k + 1]], s1);
+    s2 = std::fma(c.value[k + 2], x[c.inner[k + 2]], s2);
+    s3 = std::fma(c.value[k + 3], x[c.inner[k + 3]], s3);
   }
-  for (; k < k1; ++k) s0 += c.value[k] * x[c.inner[k]];
+  for (; k < k1; ++k) s0 = std::fma(c.value[k], x[c.inner[k]], s0);
   return (s0 + s1) + (s2 + s3);
 }
 
@@ -129,9 +133,9 @@ inline void permutation_block(const std::int32_t* src, const double* v, const do
   std::int64_t i = r0;
   for (; i < pf_end; ++i) {
     __builtin_prefetch(x + src[i + perm_prefetch]);
-    out[i] = v[i] * x[src[i]] + bp[i];
+    out[i] = std::fma(v[i], x[src[i]], bp[i]);
   }
-  for (; i < r1; ++i) out[i] = v[i] * x[src[i]] + bp[i];
+  for (; i < r1; ++i) out[i] = std::fma(v[i], x[src[i]], bp[i]);
   apply_f<E>(out + r0, r1 - r0);
 }
 
@@ -161,8 +165,8 @@ void map_batch(const DenseWeights& w, const Vector& b, const Matrix& x, Matrix& 
   const std::int64_t rows = gemm_rows(n);
   const std::int64_t row_tiles = chunks(n, rows);
   const std::int64_t tasks = row_tiles * chunks(cols, gemm_cols);
-  const int nt = threads_for(static_cast<double>(n) * static_cast<double>(n) *
-                             static_cast<double>(cols));
+  const int nt =
+      threads_for(static_cast<double>(n) * static_cast<double>(n) * static_cast<double>(cols));
 #pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1)
   for (std::int64_t t = 0; t < tasks; ++t) {
     const std::int64_t r0 = (t % row_tiles) * rows;
@@ -188,8 +192,7 @@ void map_batch(const SparseWeights& w, const Vector& b, const Matrix& x, Matrix&
   const Csr c(w);
   const double* bp = b.data();
   // Row-major copy of `width` columns: the gather of row j of x is one contiguous read.
-  Eigen::Matrix<double, Eigen::Dynamic, width, Eigen::RowMajor> xt =
-      Eigen::Matrix<double, Eigen::Dynamic, width, Eigen::RowMajor>::Zero(n, width);
+  Eigen::Matrix<double, Eigen::Dynamic, width, Eigen::RowMajor> xt(n, width);
   double* xtp = xt.data();
   const std::int64_t tasks = chunks(n, block_rows);
   const int nt = threads_for(static_cast<double>(w.nonZeros()) * static_cast<double>(cols));
@@ -203,6 +206,9 @@ void map_batch(const SparseWeights& w, const Vector& b, const Matrix& x, Matrix&
         for (std::int64_t j = 0; j < cw; ++j) {
           const double* xc = &x(0, c0 + j);
           for (std::int64_t i = t * block_rows; i < r1; ++i) xtp[i * width + j] = xc[i];
+        }
+        for (std::int64_t j = cw; j < width; ++j) {  // unused lanes of the last pass
+          for (std::int64_t i = t * block_rows; i < r1; ++i) xtp[i * width + j] = 0.0;
         }
       }
 #pragma omp for schedule(static)
@@ -231,17 +237,17 @@ void map_batch(const SparseWeights& w, const Vector& b, const Matrix& x, Matrix&
             const double* x3 = row(k + 3);
 #pragma omp simd
             for (std::int64_t j = 0; j < width; ++j) {
-              s0[j] += v0 * x0[j];
-              s1[j] += v1 * x1[j];
-              s2[j] += v2 * x2[j];
-              s3[j] += v3 * x3[j];
+              s0[j] = std::fma(v0, x0[j], s0[j]);
+              s1[j] = std::fma(v1, x1[j], s1[j]);
+              s2[j] = std::fma(v2, x2[j], s2[j]);
+              s3[j] = std::fma(v3, x3[j], s3[j]);
             }
           }
           for (; k < k1; ++k) {
             const double v0 = c.value[k];
             const double* x0 = row(k);
 #pragma omp simd
-            for (std::int64_t j = 0; j < width; ++j) s0[j] += v0 * x0[j];
+            for (std::int64_t j = 0; j < width; ++j) s0[j] = std::fma(v0, x0[j], s0[j]);
           }
           for (std::int64_t j = 0; j < cw; ++j) {
             out(i, c0 + j) = ((s0[j] + s1[j]) + (s2[j] + s3[j])) + bp[i];

@@ -1,5 +1,8 @@
 // Learning dynamics of the trainable variables (b, w): mini-batch SGD on ⟨H⟩ with weight decay
 // and Langevin noise (see learning.hpp for the update rule and the determinism contract).
+// GCC 12 reports a false -Wmaybe-uninitialized inside its own AVX-512 intrinsics when inlining
+// Eigen's GEMM kernel (gebp); the pragma must precede the includes to cover them.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include "nnworld/network/learning.hpp"
 
 #include <omp.h>
@@ -166,12 +169,125 @@ struct BatchSums {
   Vector grad;        // Σ_s ∂H/∂q (flat parameter vector), empty when not asked for
 };
 
+// Samples per block of the dense path (a multiple of kChunk), and rows per tile of its weight
+// gradient product (about N/8, a multiple of 64 in [64, 1024]); both independent of the thread
+// count.
+constexpr std::int64_t kBlock = 256;
+std::int64_t tile_rows(std::int64_t n) {
+  return std::clamp<std::int64_t>((n / 8 + 63) / 64 * 64, 64, 1024);
+}
+
+// Sets the calling thread's OpenMP thread count for the nested kernels; restores it on exit.
+class ThreadCountScope {
+ public:
+  explicit ThreadCountScope(int threads) : saved_(omp_get_max_threads()) {
+    omp_set_num_threads(threads);
+  }
+  ~ThreadCountScope() { omp_set_num_threads(saved_); }
+  ThreadCountScope(const ThreadCountScope&) = delete;
+  ThreadCountScope& operator=(const ThreadCountScope&) = delete;
+
+ private:
+  int saved_;
+};
+
+// The sums of batch_sums for dense weights, on blocks of kBlock samples with matrix products
+// instead of one N×N outer product per sample ((3), or (4) with P = P_∂; P = I for (3)):
+//   X' = P X (columns: the samples' states),  Y = P (w X' + b 1ᵀ),  R = X' − f(Y),
+//   H_s = ½|R_s|² − (m/2)|X'_s|²,  G = P (R ⊙ f′(Y)),
+//   Σ_s ∂H/∂b = −Σ_s G_s,  Σ_s ∂H/∂w = −G X'ᵀ   (∂H/∂w_ij = −g_i x'_j of loss_gradient).
+// Determinism: every column is computed on its own; H and ∂H/∂b are summed in chunks of
+// kChunk samples in order, the chunk partials in chunk order (as batch_sums); −G X'ᵀ is computed
+// on row tiles of tile_rows(N) rows, each by one serial product, and the blocks are accumulated in
+// block order. No sum depends on the number of threads.
+BatchSums dense_batch_sums(const Network& net, const Dataset& data,
+                           const std::vector<Eigen::Index>& rows, const SgdOptions& o,
+                           bool with_grad) {
+  const auto count = static_cast<std::int64_t>(rows.size());
+  const std::int64_t n = net.n();
+  const bool targets = has_targets(net, data);
+  const bool boundary = o.loss == LossKind::boundary;
+  const Vector mask = boundary ? net.boundary_mask() : Vector();
+  const int threads = thread_count(o);
+  const ThreadCountScope scope(threads);
+
+  BatchSums out;
+  if (with_grad) {
+    out.grad.resize(n + n * n);  // the weight part is first written by the first block
+    out.grad.head(n).setZero();
+  }
+  for (std::int64_t b0 = 0; b0 < count; b0 += kBlock) {
+    const std::int64_t len = std::min(kBlock, count - b0);
+    Matrix xs(n, len);
+    std::vector<std::exception_ptr> failure(static_cast<std::size_t>(len));
+#pragma omp parallel num_threads(threads)
+    {
+      omp_set_num_threads(1);  // nested kernels of this thread: serial
+#pragma omp for schedule(dynamic, 1)
+      for (std::int64_t s = 0; s < len; ++s) {
+        try {
+          xs.col(s) = sample_state(net, data.rows, rows[static_cast<std::size_t>(b0 + s)],
+                                   o.relax_steps, targets);
+        } catch (...) {
+          failure[static_cast<std::size_t>(s)] = std::current_exception();
+        }
+      }
+    }
+    for (const auto& f : failure) {
+      if (f) std::rethrow_exception(f);
+    }
+    if (boundary) xs = mask.asDiagonal() * xs;  // X' = P X
+    Matrix y = preactivation_batch(net, xs);    // w X' + b 1ᵀ
+    if (boundary) y = mask.asDiagonal() * y;
+    Matrix r = y;
+    apply_activation(net.activation, r.data(), r.size());  // f(Y)
+    r = xs - r;                                            // R = X' − f(Y)
+
+    for (std::int64_t c0 = 0; c0 < len; c0 += kChunk) {
+      const std::int64_t c1 = std::min(len, c0 + kChunk);
+      double loss_sum = 0.0;
+      for (std::int64_t s = c0; s < c1; ++s) {
+        loss_sum += 0.5 * r.col(s).squaredNorm() - 0.5 * net.mass * xs.col(s).squaredNorm();
+      }
+      out.loss += loss_sum;
+    }
+    if (!with_grad) continue;
+
+    Matrix& g = y;  // G = P (R ⊙ f′(Y)), in place of Y
+    Matrix dfy(n, len);
+    activation_derivative(net.activation, y.data(), dfy.data(), y.size());
+    g = r.cwiseProduct(dfy);
+    if (boundary) g = mask.asDiagonal() * g;
+    for (std::int64_t c0 = 0; c0 < len; c0 += kChunk) {
+      const std::int64_t c1 = std::min(len, c0 + kChunk);
+      Vector part = Vector::Zero(n);
+      for (std::int64_t s = c0; s < c1; ++s) part -= g.col(s);
+      out.grad.head(n) += part;
+    }
+    Eigen::Map<DenseWeights> dw(out.grad.data() + n, n, n);  // row-major, k = i N + j
+    const std::int64_t rows_per_tile = tile_rows(n);
+    const std::int64_t tiles = (n + rows_per_tile - 1) / rows_per_tile;
+#pragma omp parallel for schedule(static) num_threads(threads)
+    for (std::int64_t t = 0; t < tiles; ++t) {
+      const std::int64_t r0 = t * rows_per_tile;
+      const std::int64_t rl = std::min(rows_per_tile, n - r0);
+      auto tile = dw.middleRows(r0, rl);
+      if (b0 == 0) tile.setZero();  // first touch by the thread that computes the tile
+      tile.noalias() -= g.middleRows(r0, rl) * xs.transpose();
+    }
+  }
+  return out;
+}
+
 // Σ over the listed rows of H and (optionally) of ∂H/∂q, in fixed chunks of kChunk samples:
 // chunk c sums its samples in order, then the chunk partials are added for c = 0, 1, … on the
 // calling thread. Each thread runs the per-sample kernels serially (its own OpenMP thread
 // count set to 1), so they do the same arithmetic whatever the team size.
 BatchSums batch_sums(const Network& net, const Dataset& data, const std::vector<Eigen::Index>& rows,
                      const SgdOptions& o, bool with_grad) {
+  if (std::holds_alternative<DenseWeights>(net.w)) {
+    return dense_batch_sums(net, data, rows, o, with_grad);
+  }
   const auto count = static_cast<std::int64_t>(rows.size());
   const std::int64_t n_chunks = (count + kChunk - 1) / kChunk;
   const std::int64_t n_params = net.n() + stored_count(net.w);
@@ -234,6 +350,13 @@ bool all_finite(const double* v, std::int64_t n) {
   return true;
 }
 
+// ⟨H⟩ over all rows, without the input checks (train_sgd has made them).
+double dataset_loss_unchecked(const Network& net, const Dataset& data, const SgdOptions& options) {
+  std::vector<Eigen::Index> rows(static_cast<std::size_t>(data.rows.rows()));
+  for (std::size_t k = 0; k < rows.size(); ++k) rows[k] = static_cast<Eigen::Index>(k);
+  return batch_sums(net, data, rows, options, false).loss / static_cast<double>(rows.size());
+}
+
 }  // namespace
 
 // ⟨H⟩ = (1/S) Σ_s H(x_s) over all S rows, x_s the relaxed state of sample_state (bulk (3) or
@@ -246,9 +369,7 @@ double dataset_loss(const Network& net, const Dataset& data, const SgdOptions& o
   if (options.threads < 0)
     throw Error("dataset_loss: threads", "invalid value " + std::to_string(options.threads),
                 ">= 0 (0: OpenMP default)");
-  std::vector<Eigen::Index> rows(static_cast<std::size_t>(data.rows.rows()));
-  for (std::size_t k = 0; k < rows.size(); ++k) rows[k] = static_cast<Eigen::Index>(k);
-  return batch_sums(net, data, rows, options, false).loss / static_cast<double>(rows.size());
+  return dataset_loss_unchecked(net, data, options);
 }
 
 // Mini-batch SGD with weight decay and Langevin noise; for step t = 0, 1, …, steps − 1:
@@ -310,7 +431,7 @@ TrainingResult train_sgd(Network& net, const Dataset& data, const SgdOptions& op
     if (progress && ((t + 1) % progress_every == 0 || t + 1 == options.steps))
       progress(t + 1, options.steps);
   }
-  result.final_loss = dataset_loss(net, data, options);
+  result.final_loss = dataset_loss_unchecked(net, data, options);
   if (!std::isfinite(result.final_loss)) throw Divergence(options.steps, "loss");
   return result;
 }

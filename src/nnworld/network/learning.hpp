@@ -45,7 +45,7 @@ struct SgdOptions {
   int relax_steps = 10;       // state-map iterations per sample
   LossKind loss = LossKind::bulk;
   std::uint64_t seed = 1;
-  int threads = 1;             // OpenMP threads (0: the OpenMP default)
+  int threads = 1;                // OpenMP threads (0: the OpenMP default)
   std::int64_t record_every = 1;  // loss recorded every this many steps
 };
 

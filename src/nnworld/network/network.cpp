@@ -1,6 +1,3 @@
-// GCC 12 reports a false -Wmaybe-uninitialized inside its own AVX-512 intrinsics when inlining
-// Eigen's GEMM packing (gemm_pack_rhs); the pragma must precede the includes to cover them.
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include "nnworld/network/network.hpp"
 
 #include <omp.h>
@@ -22,7 +19,9 @@ namespace {
 
 using kernels::Csr;
 
-std::string str(std::int64_t v) { return std::to_string(v); }
+std::string str(std::int64_t v) {
+  return std::to_string(v);
+}
 
 // O(1) shape checks done by every kernel entry point (validate() does the full check).
 void check_weights_shape(const Network& net, const char* where) {
@@ -41,8 +40,8 @@ void check_weights_shape(const Network& net, const char* where) {
         }
         if (rows != n || cols != n) {
           throw Error(where,
-                      "weights have shape " + str(rows) + "x" + str(cols) + " but b has " +
-                          str(n) + " entries",
+                      "weights have shape " + str(rows) + "x" + str(cols) + " but b has " + str(n) +
+                          " entries",
                       "an N x N weight matrix with N = |b| = " + str(n));
         }
       },
@@ -95,11 +94,11 @@ Vector f_of(ActivationKind kind, Vector y) {
 // Quantities of the loss at x: the masked state x' = P x, y' = P (w x' + b), r' = x' − f(y'),
 // g = r' ⊙ f′(y'). For the bulk loss (3) P = I.
 struct LossTerms {
-  Vector xs;  // x'
-  Vector y;   // y'
-  Vector fy;  // f(y')
+  Vector xs;   // x'
+  Vector y;    // y'
+  Vector fy;   // f(y')
   Vector dfy;  // f′(y')
-  Vector r;   // r'
+  Vector r;    // r'
   double loss = 0.0;
 };
 
@@ -119,7 +118,9 @@ LossTerms loss_terms(const Network& net, const Vector& x, LossKind kind) {
   return t;
 }
 
-Matrix dense_colmajor(const Weights& w) { return Matrix(to_dense(w)); }
+Matrix dense_colmajor(const Weights& w) {
+  return Matrix(to_dense(w));
+}
 
 }  // namespace
 
@@ -169,8 +170,7 @@ void Network::validate() const {
                             "a column in [0, " + str(nn) + ")");
               }
               if (!std::isfinite(c.value[k])) {
-                throw non_finite("network.w",
-                                 "sparse weight w(" + str(i) + ", " + str(j) + ")");
+                throw non_finite("network.w", "sparse weight w(" + str(i) + ", " + str(j) + ")");
               }
             }
           }
@@ -183,10 +183,10 @@ void Network::validate() const {
                           "an index in [0, " + str(nn) + ")");
             }
             if (seen[static_cast<std::size_t>(j)]) {
-              throw Error("network.w",
-                          "permutation source index " + str(j) + " appears twice (row " +
-                              str(i) + ")",
-                          "a permutation of 0..N-1");
+              throw Error(
+                  "network.w",
+                  "permutation source index " + str(j) + " appears twice (row " + str(i) + ")",
+                  "a permutation of 0..N-1");
             }
             seen[static_cast<std::size_t>(j)] = 1;
             if (!std::isfinite(w.value[i])) {
@@ -201,8 +201,7 @@ void Network::validate() const {
   }
   if (!std::isfinite(mass)) throw non_finite("network.mass", "the mass m");
   std::vector<char> role(static_cast<std::size_t>(nn), 0);  // 1 input, 2 output
-  const auto check_indices = [&](const std::vector<std::int32_t>& idx, const char* name,
-                                 char tag) {
+  const auto check_indices = [&](const std::vector<std::int32_t>& idx, const char* name, char tag) {
     for (std::size_t a = 0; a < idx.size(); ++a) {
       const std::int64_t i = idx[a];
       const std::string where = std::string("network.") + name + "[" + str(std::int64_t(a)) + "]";
@@ -234,7 +233,8 @@ DenseWeights to_dense(const Weights& w) {
         } else {
           const std::int64_t n = m.size();
           DenseWeights d = DenseWeights::Zero(n, n);
-          for (std::int64_t i = 0; i < n; ++i) d(i, m.source[static_cast<std::size_t>(i)]) = m.value[i];
+          for (std::int64_t i = 0; i < n; ++i)
+            d(i, m.source[static_cast<std::size_t>(i)]) = m.value[i];
           return d;
         }
       },
@@ -295,7 +295,7 @@ Matrix preactivation_batch(const Network& net, const Matrix& x) {
   return out;
 }
 
-// (1): x'_i = f(Σ_j w_ij x_j + b_i).
+// (1)–(2): x'_i = f(Σ_j w_ij x_j + b_i).
 Vector state_map(const Network& net, const Vector& x) {
   Vector out;
   state_map(net, x, out);
@@ -307,7 +307,8 @@ void state_map(const Network& net, const Vector& x, Vector& out) {
   check_state(net, x.size(), "state_map");
   if (&out == &x) throw Error("state_map", "output aliases the input state", "distinct vectors", 1);
   out.resize(net.n());
-  with_activation(net.activation, [&](auto e) { map_into<decltype(e)>(net, x.data(), out.data()); });
+  with_activation(net.activation,
+                  [&](auto e) { map_into<decltype(e)>(net, x.data(), out.data()); });
 }
 
 // (1) for a batch: X' = f(w X + b 1ᵀ), one state per column.
@@ -377,7 +378,7 @@ double loss(const Network& net, const Vector& x, LossKind kind) {
   return kind == LossKind::boundary ? boundary_loss(net, x) : bulk_loss(net, x);
 }
 
-// Gradients of (3) (P = I) and of the literal (4), with g = P (r' ⊙ f′(y')):
+// Gradients of (3) (P = I) and of the literal (4), with g = P (r' ⊙ f′(y')) and Ĵᵀ r' = wᵀ(f̂′r'):
 //   ∂H/∂x = P r' − P wᵀ g − m x',   ∂H/∂b = −g,   ∂H/∂w_ij = −g_i x'_j  (stored entries only).
 LossGradient loss_gradient(const Network& net, const Vector& x, LossKind kind) {
   check_state(net, x.size(), "loss_gradient");
@@ -472,14 +473,15 @@ double spectral_radius(const Matrix& a) {
 
 // ---- Fixed points x* = f(w x* + b) --------------------------------------------------------
 
-// Newton on r(x) = x − f(w x + b) with Jacobian I − Ĵ; step δ = −(I − Ĵ)⁻¹ r, damped by
-// backtracking α ∈ {1, ½, ¼, …} until ½|r(x + αδ)|² ≤ (1 − 10⁻⁴ α) ½|r(x)|² (Armijo).
+// Fixed points of (1): Newton on r(x) = x − f(w x + b) with Jacobian I − Ĵ (9); step δ = −(I − Ĵ)⁻¹
+// r, damped by backtracking α ∈ {1, ½, ¼, …} until ½|r(x + αδ)|² ≤ (1 − 10⁻⁴ α) ½|r(x)|² (Armijo).
 std::vector<FixedPoint> fixed_points(const Network& net, const NewtonOptions& options) {
   constexpr std::int64_t max_newton_size = 2000;
   net.validate();
   const std::int64_t n = net.n();
   if (n > max_newton_size) {
-    throw Error("fixed_points", "the Newton search is for N <= 2000 (dense LU per step), N = " + str(n),
+    throw Error("fixed_points",
+                "the Newton search is for N <= 2000 (dense LU per step), N = " + str(n),
                 "N <= 2000");
   }
   if (options.starts < 1 || options.max_iterations < 1 || !(options.tolerance > 0.0) ||
@@ -500,10 +502,9 @@ std::vector<FixedPoint> fixed_points(const Network& net, const NewtonOptions& op
     Vector x(n);
     for (std::int64_t i = 0; i < n; ++i) {
       x[i] = s == 0 ? 0.0
-                    : options.start_scale *
-                          (2.0 * rng.uniform(static_cast<std::uint64_t>(s),
-                                             static_cast<std::uint64_t>(i)) -
-                           1.0);
+                    : options.start_scale * (2.0 * rng.uniform(static_cast<std::uint64_t>(s),
+                                                               static_cast<std::uint64_t>(i)) -
+                                             1.0);
     }
     Vector r;
     Vector dfy;

@@ -16,8 +16,8 @@
 
 namespace nnworld::network::vmath {
 
-inline constexpr double shifter = 0x1.8p52;               // adding it rounds to an integer
-inline constexpr double log2e = 1.4426950408889634074;    // 1/ln 2
+inline constexpr double shifter = 0x1.8p52;                   // adding it rounds to an integer
+inline constexpr double log2e = 1.4426950408889634074;        // 1/ln 2
 inline constexpr double ln2_hi = 6.93147180369123816490e-01;  // 0x3fe62e42fee00000 (32 bits)
 inline constexpr double ln2_lo = 1.90821492927058770002e-10;  // ln 2 − ln2_hi
 
@@ -28,7 +28,7 @@ inline double pow2_from_shifted(double t) {
 
 // q(r) with expm1(r) = r q(r), q(r) = Σ_{j=0}^{12} r^j / (j+1)!   (|r| ≤ ln2/2).
 inline double expm1_quotient(double r) {
-  double p = 1.0 / 6227020800.0;         // 1/13!
+  double p = 1.0 / 6227020800.0;          // 1/13!
   p = std::fma(p, r, 1.0 / 479001600.0);  // 1/12!
   p = std::fma(p, r, 1.0 / 39916800.0);   // 1/11!
   p = std::fma(p, r, 1.0 / 3628800.0);    // 1/10!

@@ -1,0 +1,368 @@
+// The nnworld binary end to end: exit codes, the one-line error format, run directories.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <sstream>
+#include <string>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// Most tests point the report at a missing interpreter: the fallback page is quick.
+const char* kNoPython = "NNWORLD_PYTHON=/nonexistent/python3";
+
+struct CliResult {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string slurp(const fs::path& file) {
+  std::ifstream in(file);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+class Cli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = fs::temp_directory_path() / (std::string("nnworld_cli_") + info->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    io_ = fs::temp_directory_path() / (std::string("nnworld_cli_io_") + info->name());
+    fs::remove_all(io_);
+    fs::create_directories(io_);
+  }
+  void TearDown() override {
+    fs::remove_all(dir_);
+    fs::remove_all(io_);
+  }
+
+  // Runs `nnworld ARGS` in the test directory with the environment assignments `env`.
+  CliResult run(const std::string& args, const std::string& env = kNoPython) const {
+    const std::string cmd = "cd '" + dir_.string() + "' && env " + env + " '" NNWORLD_BINARY "' " +
+                            args + " >'" + (io_ / "out").string() + "' 2>'" +
+                            (io_ / "err").string() + "'";
+    const int status = std::system(cmd.c_str());
+    CliResult r;
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r.out = slurp(io_ / "out");
+    r.err = slurp(io_ / "err");
+    return r;
+  }
+  void write(const std::string& name, const std::string& text) const {
+    std::ofstream(dir_ / name) << text;
+  }
+  nlohmann::json summary(const std::string& run_dir) const {
+    std::ifstream in(dir_ / run_dir / "summary.json");
+    return nlohmann::json::parse(in);
+  }
+  [[nodiscard]] const fs::path& dir() const { return dir_; }
+
+  // A bad-input run: exit 2, exactly one stderr line matching `pattern`, nothing created.
+  void expect_bad_input(const std::string& args, const std::string& pattern) const {
+    const CliResult r = run(args + " --out result");
+    EXPECT_EQ(r.code, 2) << args << "\n" << r.err;
+    EXPECT_TRUE(std::regex_match(r.err, std::regex(pattern + "\n")))
+        << "stderr: " << r.err << "pattern: " << pattern;
+    EXPECT_FALSE(fs::exists(dir_ / "result")) << args;
+    EXPECT_FALSE(fs::exists(dir_ / "result.partial")) << args;
+    EXPECT_FALSE(fs::exists(dir_ / "out")) << args;
+    EXPECT_EQ(r.out, "");
+  }
+
+ private:
+  fs::path dir_;
+  fs::path io_;
+};
+
+// ---- bad input: exit 2, `error: FILE:LINE:COL: key '…': …`, no output ----------------------
+
+TEST_F(Cli, MalformedToml) {
+  write("cfg.toml", "experiment = \"network\"\n[network\nn = 4\n");
+  expect_bad_input("run cfg.toml", R"(error: cfg\.toml:2:\d+: malformed TOML: .*)");
+}
+
+TEST_F(Cli, UnknownKeyWithSuggestion) {
+  write("cfg.toml", "experiment = \"network\"\n[network]\nactvation = \"relu\"\n");
+  expect_bad_input(
+      "run cfg.toml",
+      R"(error: cfg\.toml:3:13: key 'network\.actvation': unknown key \(did you mean 'network\.activation'\?\))");
+}
+
+TEST_F(Cli, WrongType) {
+  write("cfg.toml", "experiment = \"network\"\n[dynamics]\nsteps = \"many\"\n");
+  expect_bad_input(
+      "run cfg.toml",
+      R"(error: cfg\.toml:3:9: key 'dynamics\.steps': wrong type: got string "many" \(expected an integer\))");
+}
+
+TEST_F(Cli, WrongShape) {
+  write("cfg.toml",
+        "experiment = \"network\"\n[network]\nn = 4\nweights = [[1, 0, 0, 0], [0, 1, 0, 0], "
+        "[0, 0, 1, 0]]\n");
+  expect_bad_input(
+      "run cfg.toml",
+      R"(error: cfg\.toml:4:11: key 'network\.weights': expected 4×4 array, got 3 rows)");
+}
+
+TEST_F(Cli, NonFiniteNumbers) {
+  write("cfg.toml", "experiment = \"network\"\n[training]\nstep = nan\n");
+  expect_bad_input(
+      "run cfg.toml",
+      R"(error: cfg\.toml:3:8: key 'training\.step': non-finite number nan \(expected a finite number\))");
+  write("cfg.toml", "experiment = \"network\"\n[network]\nn = 2\nbias = [0.5, -inf]\n");
+  expect_bad_input(
+      "run cfg.toml",
+      R"(error: cfg\.toml:4:14: key 'network\.bias': non-finite number -inf \(expected a finite number\))");
+}
+
+TEST_F(Cli, OutOfRange) {
+  write("cfg.toml", "experiment = \"network\"\n[network]\nn = 0\n");
+  expect_bad_input(
+      "run cfg.toml",
+      R"(error: cfg\.toml:3:5: key 'network\.n': value 0 out of range \(expected >= 1\))");
+  write("cfg.toml", "experiment = \"network\"\n[training]\nstep = -0.1\n");
+  expect_bad_input(
+      "run cfg.toml",
+      R"(error: cfg\.toml:3:8: key 'training\.step': value -0\.1 out of range \(expected > 0\))");
+  write("cfg.toml", "experiment = \"network\"\n[training]\nbatch = 0\n");
+  expect_bad_input(
+      "run cfg.toml",
+      R"(error: cfg\.toml:3:9: key 'training\.batch': value 0 out of range \(expected >= 1\))");
+}
+
+TEST_F(Cli, BadChoiceListsTheChoices) {
+  write("cfg.toml", "experiment = \"network\"\n[network]\nactivation = \"sigmoid\"\n");
+  expect_bad_input(
+      "run cfg.toml",
+      R"(error: cfg\.toml:3:14: key 'network\.activation': unknown choice 'sigmoid' \(expected one of tanh, logistic, relu, linear\))");
+}
+
+TEST_F(Cli, BadSetValues) {
+  write("cfg.toml", "experiment = \"network\"\n");
+  expect_bad_input("run cfg.toml --set network.n=0",
+                   R"(error: --set network\.n: value 0 out of range \(expected >= 1\))");
+  expect_bad_input(
+      "run cfg.toml --set network.actvation=relu",
+      R"(error: --set network\.actvation: unknown key \(did you mean 'network\.activation'\?\))");
+  expect_bad_input(
+      "run cfg.toml --set network.n",
+      R"(error: --set network\.n: missing '=' \(expected KEY=VALUE, e\.g\. network\.n=8\))");
+}
+
+TEST_F(Cli, MissingFiles) {
+  expect_bad_input(
+      "run nope.toml",
+      R"(error: nope\.toml: cannot open config file \(expected a readable TOML file\))");
+  write("cfg.toml",
+        "experiment = \"network\"\n[network]\nn = 3\ninputs = [0]\n[training]\nenabled = true\n"
+        "[data]\nsource = \"missing.csv\"\n");
+  expect_bad_input(
+      "run cfg.toml",
+      R"(error: cfg\.toml:8:10: key 'data\.source': cannot open '.*missing\.csv' \(expected .*\))");
+}
+
+TEST_F(Cli, UsageErrors) {
+  write("cfg.toml", "experiment = \"network\"\n");
+  CliResult r = run("run cfg.toml --threads 0");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err.rfind("error: ", 0), 0u) << r.err;
+  r = run("frobnicate");
+  EXPECT_EQ(r.code, 2);
+  r = run("run");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("CONFIG"), std::string::npos) << r.err;
+}
+
+TEST_F(Cli, RefusesToOverwriteANonRunDirectory) {
+  write("cfg.toml", "experiment = \"network\"\n[network]\nn = 2\n");
+  fs::create_directories(dir() / "precious");
+  write("precious/notes.txt", "keep me");
+  const CliResult r = run("run cfg.toml --out precious");
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("not a run directory"), std::string::npos) << r.err;
+  EXPECT_TRUE(fs::exists(dir() / "precious" / "notes.txt"));
+  EXPECT_FALSE(fs::exists(dir() / "precious.partial"));
+}
+
+// ---- runs ----------------------------------------------------------------------------------
+
+TEST_F(Cli, ContractionRunPassesItsChecks) {
+  const CliResult r = run("run " NNWORLD_SOURCE_DIR "/experiments/network_contraction.toml");
+  ASSERT_EQ(r.code, 0) << r.err;
+  // Default output: out/<config stem> in the working directory.
+  ASSERT_TRUE(fs::exists(dir() / "out/network_contraction/summary.json"));
+  EXPECT_TRUE(fs::exists(dir() / "out/network_contraction/data.h5"));
+  EXPECT_FALSE(fs::exists(dir() / "out/network_contraction.partial"));
+  const auto s = summary("out/network_contraction");
+  EXPECT_EQ(s["status"], "ok");
+  EXPECT_EQ(s["experiment"], "network");
+  EXPECT_EQ(s["nnworld"], "0.1.0");
+  bool saw_t22 = false;
+  ASSERT_GE(s["checks"].size(), 3u);
+  for (const auto& c : s["checks"]) {
+    EXPECT_TRUE(c["passed"].get<bool>()) << c.dump();
+    saw_t22 = saw_t22 || c["name"] == "T2.2 contraction bound";
+  }
+  EXPECT_TRUE(saw_t22);
+  EXPECT_NE(r.out.find("3/3 checks passed"), std::string::npos) << r.out;
+  // The figure report could not run: the fallback page says so and lists the checks.
+  const std::string html = slurp(dir() / "out/network_contraction/report.html");
+  EXPECT_NE(html.find("could not be produced"), std::string::npos);
+  EXPECT_NE(html.find("/nonexistent/python3"), std::string::npos);
+  EXPECT_NE(html.find("T2.2 contraction bound"), std::string::npos);
+}
+
+TEST_F(Cli, QuietSeedAndSetAreRecorded) {
+  write("cfg.toml", "experiment = \"network\"\n[network]\nn = 3\n[dynamics]\nsteps = 5\n");
+  const CliResult r =
+      run("run cfg.toml --quiet --seed 42 --threads 1 --set network.n=5 "
+          "--set network.activation=relu --out o");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err, "");
+  const auto s = summary("o");
+  EXPECT_EQ(s["seed"], 42);
+  EXPECT_EQ(s["threads"], 1);
+  EXPECT_EQ(s["config"]["network"]["n"], 5);
+  EXPECT_EQ(s["config"]["network"]["activation"], "relu");
+  EXPECT_EQ(s["config"]["seed"], 42);
+  // Running again into the same directory replaces it.
+  const CliResult again = run("run cfg.toml --quiet --seed 43 --out o");
+  ASSERT_EQ(again.code, 0) << again.err;
+  EXPECT_EQ(summary("o")["seed"], 43);
+}
+
+TEST_F(Cli, DivergenceExitsThreeAndKeepsTheRun) {
+  // Linear activation and a huge step: the weights blow up within a few SGD updates.
+  write("cfg.toml",
+        "experiment = \"network\"\n[network]\nn = 8\nactivation = \"linear\"\ninputs = [0, 1]\n"
+        "outputs = [6, 7]\n[dynamics]\nsteps = 5\n[training]\nenabled = true\nstep = 1e6\n"
+        "steps = 100\n");
+  const CliResult r = run("run cfg.toml --out d");
+  EXPECT_EQ(r.code, 3) << r.err;
+  EXPECT_TRUE(std::regex_search(r.err, std::regex("error: step [0-9]+: non-finite value in "
+                                                  "training (loss|bias|weights)")))
+      << r.err;
+  const auto s = summary("d");
+  EXPECT_EQ(s["status"], "diverged");
+  EXPECT_NE(s["error"].get<std::string>().find("training"), std::string::npos);
+  // What ran before training is recorded.
+  EXPECT_TRUE(s["observables"].contains("dynamics"));
+  EXPECT_TRUE(fs::exists(dir() / "d" / "data.h5"));
+  EXPECT_TRUE(fs::exists(dir() / "d" / "report.html"));
+  EXPECT_FALSE(fs::exists(dir() / "d.partial"));
+}
+
+TEST_F(Cli, StrictTurnsAFailedOracleIntoExitFour) {
+  // A loose Newton tolerance accepts a point with r = x − f(wx + b) ≠ 0; there the Hessian
+  // differs from Ĝ − mI by Σ r_i f″(y_i) w_i⊗w_i (spec §1a), so the oracle of (8) fails —
+  // honestly: its premise, a fixed point, is not met to the precision it checks.
+  write("cfg.toml",
+        "experiment = \"network\"\n[network]\nn = 8\nbias = 0.3\n[fixed_point]\n"
+        "tolerance = 0.5\n[dynamics]\nsteps = 5\n");
+  const CliResult strict = run("run cfg.toml --strict --out s");
+  EXPECT_EQ(strict.code, 4) << strict.err;
+  EXPECT_NE(strict.err.find("oracle check failed (--strict)"), std::string::npos) << strict.err;
+  const auto s = summary("s");
+  bool hessian_failed = false;
+  for (const auto& c : s["checks"]) {
+    if (c["name"] == "Hessian = Ĝ − mI at x*") hessian_failed = !c["passed"].get<bool>();
+  }
+  EXPECT_TRUE(hessian_failed);
+  const CliResult lax = run("run cfg.toml --out l");
+  EXPECT_EQ(lax.code, 0) << lax.err;
+  EXPECT_NE(lax.out.find("1 oracle"), std::string::npos) << lax.out;
+}
+
+TEST_F(Cli, WorldRunsAllSubRuns) {
+  const CliResult r = run("run " NNWORLD_SOURCE_DIR "/experiments/world.toml --out w");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto s = summary("w");
+  EXPECT_EQ(s["experiment"], "world");
+  EXPECT_EQ(s["status"], "ok");
+  ASSERT_EQ(s["runs"].size(), 3u);
+  for (const auto& run_entry : s["runs"]) {
+    const std::string name = run_entry["name"];
+    EXPECT_EQ(run_entry["status"], "ok") << name;
+    EXPECT_TRUE(fs::exists(dir() / "w" / name / "summary.json")) << name;
+    EXPECT_TRUE(fs::exists(dir() / "w" / name / "data.h5")) << name;
+    EXPECT_TRUE(fs::exists(dir() / "w" / name / "report.html")) << name;
+  }
+  EXPECT_TRUE(fs::exists(dir() / "w" / "report.html"));
+  std::size_t n_checks = 0;
+  for (const auto& run_entry : s["runs"]) {
+    n_checks += summary("w/" + run_entry["name"].get<std::string>())["checks"].size();
+  }
+  EXPECT_EQ(s["checks"].size(), n_checks);
+  for (const auto& c : s["checks"]) {
+    EXPECT_TRUE(c.contains("run"));
+    if (c["kind"] == "oracle") {
+      EXPECT_TRUE(c["passed"].get<bool>()) << c.dump();
+    }
+  }
+}
+
+TEST_F(Cli, PythonReportOrFallbackAlwaysGivesAReport) {
+  // The real interpreter: whether the figure report works or not, the run succeeds and
+  // report.html exists.
+  write("cfg.toml", "experiment = \"network\"\n[network]\nn = 2\n[dynamics]\nsteps = 3\n");
+  const CliResult r = run("run cfg.toml --out p", "NNWORLD_UNUSED=1");
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(fs::exists(dir() / "p" / "report.html"));
+}
+
+// ---- list, validate, report ----------------------------------------------------------------
+
+TEST_F(Cli, ListShowsTheKinds) {
+  const CliResult r = run("list");
+  EXPECT_EQ(r.code, 0);
+  EXPECT_TRUE(std::regex_search(r.out, std::regex("(^|\n)network +\\S")));
+  EXPECT_TRUE(std::regex_search(r.out, std::regex("(^|\n)world +\\S")));
+}
+
+TEST_F(Cli, ValidateChecksWithoutWriting) {
+  CliResult r = run("validate " NNWORLD_SOURCE_DIR "/experiments/network.toml --keys");
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find(": ok (experiment 'network'"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("network.activation = \"tanh\""), std::string::npos) << r.out;
+  r = run("validate " NNWORLD_SOURCE_DIR "/experiments/world.toml");
+  EXPECT_EQ(r.code, 0) << r.err;
+  r = run("validate " NNWORLD_SOURCE_DIR "/experiments/network.toml --set network.n=-3");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err.rfind("error: --set network.n: value -3 out of range", 0), 0u) << r.err;
+  EXPECT_TRUE(fs::is_empty(dir()));  // validate writes nothing
+}
+
+TEST_F(Cli, EveryShippedConfigValidates) {
+  for (const auto& e : fs::directory_iterator(NNWORLD_SOURCE_DIR "/experiments")) {
+    if (e.path().extension() != ".toml") continue;
+    const CliResult r = run("validate --quiet '" + e.path().string() + "'");
+    EXPECT_EQ(r.code, 0) << e.path() << ": " << r.err;
+  }
+}
+
+TEST_F(Cli, ReportRebuildsAndRejectsNonRunDirectories) {
+  write("cfg.toml", "experiment = \"network\"\n[network]\nn = 2\n[dynamics]\nsteps = 3\n");
+  ASSERT_EQ(run("run cfg.toml --quiet --out r").code, 0);
+  fs::remove(dir() / "r" / "report.html");
+  CliResult rep = run("report r");
+  EXPECT_EQ(rep.code, 0) << rep.err;
+  EXPECT_TRUE(fs::exists(dir() / "r" / "report.html"));
+  rep = run("report nowhere");
+  EXPECT_EQ(rep.code, 2);
+  EXPECT_EQ(rep.err,
+            "error: nowhere/summary.json: cannot open (expected a run directory holding "
+            "summary.json)\n");
+}
+
+}  // namespace
