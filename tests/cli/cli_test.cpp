@@ -214,7 +214,7 @@ TEST_F(Cli, ContractionRunPassesItsChecks) {
     saw_t22 = saw_t22 || c["name"] == "T2.2 contraction bound";
   }
   EXPECT_TRUE(saw_t22);
-  EXPECT_NE(r.out.find("3/3 checks passed"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("4/4 checks passed"), std::string::npos) << r.out;
   // The figure report could not run: the fallback page says so and lists the checks.
   const std::string html = slurp(dir() / "out/network_contraction/report.html");
   EXPECT_NE(html.find("could not be produced"), std::string::npos);
@@ -256,8 +256,9 @@ TEST_F(Cli, DivergenceExitsThreeAndKeepsTheRun) {
   const auto s = summary("d");
   EXPECT_EQ(s["status"], "diverged");
   EXPECT_NE(s["error"].get<std::string>().find("training"), std::string::npos);
-  // What ran before training is recorded.
-  EXPECT_TRUE(s["observables"].contains("dynamics"));
+  // What was recorded before the divergence is kept: the network's description and the
+  // training loss up to the failing step.
+  EXPECT_TRUE(s["observables"].contains("layout"));
   EXPECT_TRUE(fs::exists(dir() / "d" / "data.h5"));
   EXPECT_TRUE(fs::exists(dir() / "d" / "report.html"));
   EXPECT_FALSE(fs::exists(dir() / "d.partial"));

@@ -152,6 +152,8 @@ struct NetworkPlan final : Plan {
   // [fixed_point]
   bool fp_enabled = true;
   network::NewtonOptions newton;
+  std::vector<double> fp_reference;  // a published x* to compare with (empty: none)
+  double fp_reference_tolerance = 0.0;
   // [training]
   bool train = false;
   network::SgdOptions sgd;
@@ -359,6 +361,17 @@ std::unique_ptr<Plan> configure_network(Config& c, const RunOptions& options) {
       c.get<double>("fixed_point.start_scale", 2.0, "random starts uniform in [−scale, scale]^N",
                     Range::positive());
   plan->newton.seed = options.seed;
+  plan->fp_reference =
+      c.get_vector("fixed_point.reference", {},
+                   "a known fixed point x* (N numbers, e.g. from spec.md) to check against");
+  if (!plan->fp_reference.empty() && static_cast<std::int64_t>(plan->fp_reference.size()) != n) {
+    throw c.error("fixed_point.reference",
+                  "has " + std::to_string(plan->fp_reference.size()) + " numbers",
+                  std::to_string(n) + " numbers (one per neuron)");
+  }
+  plan->fp_reference_tolerance =
+      c.get<double>("fixed_point.reference_tolerance", 1e-12, "max_i |x*_i − reference_i| allowed",
+                    Range::positive());
 
   // ---- [training] and [data] ----
   plan->train =
@@ -427,6 +440,11 @@ void NetworkPlan::execute(RunContext& ctx) {
   s.observable("activation", std::string(network::activation_name(net.activation)));
   s.observable("layout", layout_name(net.w));
   s.observable("init", init);
+
+  // Training first: the fixed points and the dynamics are those of the network as it ends up
+  // (the configured one when training is off).
+  if (train) run_training(ctx);
+
   const std::optional<double> wnorm = spectral_norm(net.w, n);
   if (wnorm) s.observable("weight_norm_2", *wnorm);
 
@@ -440,7 +458,6 @@ void NetworkPlan::execute(RunContext& ctx) {
     }
   }
   run_dynamics(ctx, xstar, wnorm);
-  if (train) run_training(ctx);
 }
 
 // Fixed points of (1) by Newton's method; at the lowest-loss one: ρ(Ĵ), eig Ĝ (8) and the
@@ -467,6 +484,20 @@ std::optional<network::FixedPoint> NetworkPlan::analyse_fixed_points(RunContext&
 
   const auto& fp = fps.front();
   const auto n = net.n();
+  if (!fp_reference.empty()) {
+    // The lowest-loss x* against a value published elsewhere (spec.md T2.2 for the shipped
+    // contraction config); the reference is given to 12 digits, hence the default 1e-12.
+    const Vector ref = Eigen::Map<const Vector>(fp_reference.data(), n);
+    const double err = (fp.x - ref).lpNorm<Eigen::Infinity>();
+    s.add_check({.name = "fixed point x* vs reference",
+                 .kind = "oracle",
+                 .equation = "(1)",
+                 .value = err,
+                 .reference = 0.0,
+                 .tolerance = fp_reference_tolerance,
+                 .passed = err <= fp_reference_tolerance,
+                 .note = "max_i |x*_i − reference_i| (fixed_point.reference)"});
+  }
   s.observable("fixed_point_residual", max_residual);
   s.observable("spectral_radius", fp.spectral_radius);
   s.observable("fixed_point.loss", fp.loss);

@@ -113,8 +113,38 @@ bool has_targets(const Network& net, const Dataset& data) {
          data.rows.cols() == static_cast<Eigen::Index>(net.inputs.size() + net.outputs.size());
 }
 
-void validate_data(const Network& net, const Dataset& data, const char* where) {
-  net.validate();
+// net.validate() without its scan of the N² dense weights for finiteness (every other check
+// runs, with the same messages): a copy of the network with an all-zero permutation in place of
+// w is validated. train_sgd certifies the dense weights through the first product instead
+// (see dense_sgd_step) and calls net.validate() if that finds a non-finite value.
+void validate_structure(const Network& net) {
+  const auto* d = std::get_if<DenseWeights>(&net.w);
+  if (d == nullptr || net.n() < 1 || d->rows() != net.n() || d->cols() != net.n()) {
+    net.validate();
+    return;
+  }
+  Network proxy;
+  PermutationWeights identity;
+  identity.source.resize(static_cast<std::size_t>(net.n()));
+  for (std::size_t i = 0; i < identity.source.size(); ++i)
+    identity.source[i] = static_cast<std::int32_t>(i);
+  identity.value = Vector::Zero(net.n());
+  proxy.w = std::move(identity);
+  proxy.b = net.b;
+  proxy.activation = net.activation;
+  proxy.mass = net.mass;
+  proxy.inputs = net.inputs;
+  proxy.outputs = net.outputs;
+  proxy.validate();
+}
+
+void validate_data(const Network& net, const Dataset& data, const char* where,
+                   bool full_validation = true) {
+  if (full_validation) {
+    net.validate();
+  } else {
+    validate_structure(net);
+  }
   if (net.inputs.empty())
     throw Error(where, "the network has no input neurons", "at least one input neuron");
   const auto n_in = static_cast<Eigen::Index>(net.inputs.size());
@@ -169,11 +199,17 @@ struct BatchSums {
   Vector grad;        // Σ_s ∂H/∂q (flat parameter vector), empty when not asked for
 };
 
-// Samples per block of the dense path (a multiple of kChunk), and rows per tile of its weight
-// gradient product (about N/8, a multiple of 64 in [64, 1024]); both independent of the thread
-// count.
-constexpr std::int64_t kBlock = 256;
-std::int64_t tile_rows(std::int64_t n) {
+// ---- Dense weights: batched terms and the in-place update ------------------------------------
+// Every product below is cut into tiles whose sizes depend on N and the column count only
+// (never on the thread count); each tile is one serial Eigen product, and every sum over
+// samples runs in fixed chunks of kChunk added in chunk order. So all bits are the same for any
+// number of threads.
+
+constexpr std::int64_t kColumns = 256;  // columns per tile of the products
+
+// Rows per tile: 64 for a single column (a GEMV), else about N/8, a multiple of 64 in [64, 1024].
+std::int64_t tile_rows(std::int64_t n, std::int64_t cols) {
+  if (cols == 1) return 64;
   return std::clamp<std::int64_t>((n / 8 + 63) / 64 * 64, 64, 1024);
 }
 
@@ -191,90 +227,297 @@ class ThreadCountScope {
   int saved_;
 };
 
-// The sums of batch_sums for dense weights, on blocks of kBlock samples with matrix products
-// instead of one N×N outer product per sample ((3), or (4) with P = P_∂; P = I for (3)):
-//   X' = P X (columns: the samples' states),  Y = P (w X' + b 1ᵀ),  R = X' − f(Y),
-//   H_s = ½|R_s|² − (m/2)|X'_s|²,  G = P (R ⊙ f′(Y)),
-//   Σ_s ∂H/∂b = −Σ_s G_s,  Σ_s ∂H/∂w = −G X'ᵀ   (∂H/∂w_ij = −g_i x'_j of loss_gradient).
-// Determinism: every column is computed on its own; H and ∂H/∂b are summed in chunks of
-// kChunk samples in order, the chunk partials in chunk order (as batch_sums); −G X'ᵀ is computed
-// on row tiles of tile_rows(N) rows, each by one serial product, and the blocks are accumulated in
-// block order. No sum depends on the number of threads.
-BatchSums dense_batch_sums(const Network& net, const Dataset& data,
-                           const std::vector<Eigen::Index>& rows, const SgdOptions& o,
-                           bool with_grad) {
-  const auto count = static_cast<std::int64_t>(rows.size());
+// Minimum multiply–adds for a second thread (below it the fork costs more than it saves).
+constexpr double kParallelWork = 131072.0;
+int team(int threads, double work) {
+  return work < kParallelWork ? 1 : threads;
+}
+
+// z = a · b (a: N×K dense weights or states, b: K×M), on row tiles × kColumns columns.
+template <class A>
+void tiled_product(const A& a, const Matrix& b, Matrix& z, int threads) {
+  const std::int64_t n = a.rows();
+  const std::int64_t cols = b.cols();
+  z.resize(n, cols);
+  const std::int64_t rows = tile_rows(n, cols);
+  const std::int64_t row_tiles = (n + rows - 1) / rows;
+  const std::int64_t tasks = row_tiles * ((cols + kColumns - 1) / kColumns);
+  const int nt = team(threads, static_cast<double>(n) * static_cast<double>(a.cols()) *
+                                   static_cast<double>(cols));
+#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1)
+  for (std::int64_t t = 0; t < tasks; ++t) {
+    const std::int64_t r0 = (t % row_tiles) * rows;
+    const std::int64_t c0 = (t / row_tiles) * kColumns;
+    const std::int64_t rl = std::min(rows, n - r0);
+    const std::int64_t cl = std::min(kColumns, cols - c0);
+    z.block(r0, c0, rl, cl).noalias() = a.middleRows(r0, rl) * b.middleCols(c0, cl);
+  }
+}
+
+// Columns of X: the states of the listed dataset rows, as sample_state computes them for one
+// row (x = 0, inputs clamped, relax_steps applications of (1), targets set), but the relaxation
+// runs on the whole batch: X ← f(w X + b 1ᵀ) by state_map_batch, inputs re-clamped after each.
+Matrix dense_states(const Network& net, const Dataset& data, const std::vector<Eigen::Index>& rows,
+                    int relax_steps, bool targets) {
   const std::int64_t n = net.n();
-  const bool targets = has_targets(net, data);
-  const bool boundary = o.loss == LossKind::boundary;
-  const Vector mask = boundary ? net.boundary_mask() : Vector();
+  const auto cols = static_cast<Eigen::Index>(rows.size());
+  const auto n_in = static_cast<Eigen::Index>(net.inputs.size());
+  Matrix x = Matrix::Zero(n, cols);
+  for (Eigen::Index s = 0; s < cols; ++s) {
+    const Eigen::Index row = rows[static_cast<std::size_t>(s)];
+    for (Eigen::Index k = 0; k < n_in; ++k) x(net.inputs[static_cast<std::size_t>(k)], s) =
+        data.rows(row, k);
+  }
+  if (relax_steps > 0) {
+    Matrix next(n, cols);
+    for (int step = 0; step < relax_steps; ++step) {
+      state_map_batch(net, x, next);
+      for (Eigen::Index s = 0; s < cols; ++s) {
+        for (const auto i : net.inputs) next(i, s) = x(i, s);
+      }
+      x.swap(next);
+    }
+  }
+  if (targets) {
+    for (Eigen::Index s = 0; s < cols; ++s) {
+      const Eigen::Index row = rows[static_cast<std::size_t>(s)];
+      for (std::size_t k = 0; k < net.outputs.size(); ++k)
+        x(net.outputs[k], s) = data.rows(row, n_in + static_cast<Eigen::Index>(k));
+    }
+  }
+  return x;
+}
+
+bool all_finite(const double* v, std::int64_t n) {
+  bool ok = true;
+  for (std::int64_t k = 0; k < n; ++k) ok &= std::isfinite(v[k]);
+  return ok;
+}
+
+// Loss terms of a batch ((3), or (4) with P = P_∂; P = I for (3)), from X' = P X (xs) and
+// Y = P (w X' + b 1ᵀ) (y, overwritten):
+//   R = X' − f(Y),  H_s = ½|R_s|² − (m/2)|X'_s|²,  G = P (R ⊙ f′(Y))  (into y, with_grad),
+//   Σ_s ∂H/∂b = −Σ_s G_s  (db, with_grad).
+// H and −G are summed per chunk of kChunk columns in order, the chunks in chunk order.
+struct DenseTerms {
+  double loss = 0.0;
+  Vector db;
+};
+DenseTerms dense_terms(const Network& net, const Matrix& xs, Matrix& y, const Vector& mask,
+                       bool with_grad, int threads) {
+  const std::int64_t n = xs.rows();
+  const std::int64_t cols = xs.cols();
+  const std::int64_t chunks = (cols + kChunk - 1) / kChunk;
+  std::vector<double> chunk_loss(static_cast<std::size_t>(chunks), 0.0);
+  Matrix chunk_db(with_grad ? n : 0, with_grad ? chunks : 0);
+  const int nt = team(threads, 8.0 * static_cast<double>(n) * static_cast<double>(cols));
+#pragma omp parallel num_threads(nt) if (nt > 1)
+  {
+    Vector fy(n);
+    Vector dfy(n);
+#pragma omp for schedule(static)
+    for (std::int64_t c = 0; c < chunks; ++c) {
+      double loss_sum = 0.0;
+      if (with_grad) chunk_db.col(c).setZero();
+      for (std::int64_t s = c * kChunk; s < std::min(cols, (c + 1) * kChunk); ++s) {
+        double* ys = y.col(s).data();
+        std::copy(ys, ys + n, fy.data());
+        apply_activation(net.activation, fy.data(), n);  // f(Y_s)
+        fy = xs.col(s) - fy;                             // R_s
+        loss_sum += 0.5 * fy.squaredNorm() - 0.5 * net.mass * xs.col(s).squaredNorm();
+        if (!with_grad) continue;
+        activation_derivative(net.activation, ys, dfy.data(), n);
+        auto g = y.col(s);
+        g = fy.cwiseProduct(dfy);  // G_s = R_s ⊙ f′(Y_s)
+        if (mask.size() > 0) g = g.cwiseProduct(mask);
+        chunk_db.col(c) -= g;
+      }
+      chunk_loss[static_cast<std::size_t>(c)] = loss_sum;
+    }
+  }
+  DenseTerms out;
+  if (with_grad) out.db = Vector::Zero(n);
+  for (std::int64_t c = 0; c < chunks; ++c) {
+    out.loss += chunk_loss[static_cast<std::size_t>(c)];
+    if (with_grad) out.db += chunk_db.col(c);
+  }
+  return out;
+}
+
+// Y = P (w X' + b 1ᵀ) from Z = w X' (in place).
+void add_bias_and_mask(Matrix& z, const Vector& b, const Vector& mask) {
+  z.colwise() += b;
+  if (mask.size() > 0) z = mask.asDiagonal() * z;
+}
+
+// Σ_s H over the listed rows for dense weights (the loss-only path of batch_sums).
+double dense_loss_sum(const Network& net, const Dataset& data,
+                      const std::vector<Eigen::Index>& rows, const SgdOptions& o) {
   const int threads = thread_count(o);
   const ThreadCountScope scope(threads);
-
-  BatchSums out;
-  if (with_grad) {
-    out.grad.resize(n + n * n);  // the weight part is first written by the first block
-    out.grad.head(n).setZero();
+  const Vector mask = o.loss == LossKind::boundary ? net.boundary_mask() : Vector();
+  const auto& w = std::get<DenseWeights>(net.w);
+  double sum = 0.0;
+  // Blocks of kColumns samples (multiples of kChunk: the chunk order is kept) bound the memory.
+  for (std::size_t b0 = 0; b0 < rows.size(); b0 += kColumns) {
+    const std::vector<Eigen::Index> block(
+        rows.begin() + static_cast<std::ptrdiff_t>(b0),
+        rows.begin() + static_cast<std::ptrdiff_t>(std::min(rows.size(), b0 + kColumns)));
+    Matrix xs = dense_states(net, data, block, o.relax_steps, has_targets(net, data));
+    if (mask.size() > 0) xs = mask.asDiagonal() * xs;
+    Matrix y;
+    tiled_product(w, xs, y, threads);
+    add_bias_and_mask(y, net.b, mask);
+    sum += dense_terms(net, xs, y, mask, false, threads).loss;
   }
-  for (std::int64_t b0 = 0; b0 < count; b0 += kBlock) {
-    const std::int64_t len = std::min(kBlock, count - b0);
-    Matrix xs(n, len);
-    std::vector<std::exception_ptr> failure(static_cast<std::size_t>(len));
-#pragma omp parallel num_threads(threads)
-    {
-      omp_set_num_threads(1);  // nested kernels of this thread: serial
-#pragma omp for schedule(dynamic, 1)
-      for (std::int64_t s = 0; s < len; ++s) {
-        try {
-          xs.col(s) = sample_state(net, data.rows, rows[static_cast<std::size_t>(b0 + s)],
-                                   o.relax_steps, targets);
-        } catch (...) {
-          failure[static_cast<std::size_t>(s)] = std::current_exception();
+  return sum;
+}
+
+// One SGD step of train_sgd for dense weights, in place (see train_sgd for the rule):
+//   X' = P X (batch states), Y = P (w X' + b 1ᵀ), G, L_t = (1/B) Σ H as in dense_terms,
+//   b ← b − η (−Σ G / B + λ b) + σ ξ,
+//   w ← (1 − ηλ) w + (η/B) G X'ᵀ + σ ξ      (∂H/∂w = −G X'ᵀ; no N×N gradient is formed),
+// with σ = √(2ηT). The weight update runs on row tiles (rows: tile_rows), each one serial
+// product accumulated into w, then the noise and the finiteness check on the tile.
+//
+// final_loss (optional): ⟨H⟩ over all S dataset rows after the update, fused into the step
+// when the states do not depend on w (relax_steps = 0), there is no noise, and N > 2 S. Then,
+// with X'_d the dataset's states, Z_d = w X'_d (before the update) and M = X'ᵀ X'_d,
+//   w_new X'_d = (1 − ηλ) Z_d + (η/B) G M,
+// which costs 2N²S + 4NBS flops instead of 2N²S for the product with w_new after a separate
+// forward pass over the batch (2N²B): it saves 2NB (N − 2S) flops and one pass over w. The
+// batch columns of Z_d are the batch's w X' (the batch rows are dataset rows).
+struct DenseStep {
+  double batch_loss = 0.0;
+  bool has_final = false;
+  double final_loss = 0.0;
+};
+DenseStep dense_sgd_step(Network& net, const Dataset& data, const std::vector<Eigen::Index>& rows,
+                         const SgdOptions& o, std::int64_t t, bool want_final, bool check_w) {
+  const int threads = thread_count(o);
+  const ThreadCountScope scope(threads);
+  auto& w = std::get<DenseWeights>(net.w);
+  const std::int64_t n = net.n();
+  const auto batch = static_cast<std::int64_t>(rows.size());
+  const std::int64_t samples = data.rows.rows();
+  const bool targets = has_targets(net, data);
+  const Vector mask = o.loss == LossKind::boundary ? net.boundary_mask() : Vector();
+  const double eta = o.step;
+  const double sigma = std::sqrt(2.0 * eta * o.temperature);
+  const core::RngStream noise_rng(o.seed, core::StreamTag::langevin);
+  const auto tu = static_cast<std::uint64_t>(t);
+  const bool fuse = want_final && o.relax_steps == 0 && sigma == 0.0 && 2 * samples < n &&
+                    static_cast<double>(samples) * static_cast<double>(n) <= 3.3e7;
+
+  // X', Z = w X' (the batch's or the dataset's columns), then Y = P (Z + b 1ᵀ) for the batch.
+  Matrix xs;
+  Matrix y;
+  Matrix xd;  // fused: the dataset's states X'_d
+  Matrix zd;  // fused: Z_d = w X'_d
+  if (fuse) {
+    std::vector<Eigen::Index> all(static_cast<std::size_t>(samples));
+    for (std::size_t k = 0; k < all.size(); ++k) all[k] = static_cast<Eigen::Index>(k);
+    xd = dense_states(net, data, all, 0, targets);
+    if (mask.size() > 0) xd = mask.asDiagonal() * xd;
+    tiled_product(w, xd, zd, threads);
+    xs.resize(n, batch);
+    y.resize(n, batch);
+    for (std::int64_t s = 0; s < batch; ++s) {
+      xs.col(s) = xd.col(rows[static_cast<std::size_t>(s)]);
+      y.col(s) = zd.col(rows[static_cast<std::size_t>(s)]);
+    }
+  } else {
+    xs = dense_states(net, data, rows, o.relax_steps, targets);
+    if (mask.size() > 0) xs = mask.asDiagonal() * xs;
+    tiled_product(w, xs, y, threads);
+  }
+  add_bias_and_mask(y, net.b, mask);
+  // Every entry of w enters every column of Y (0 · ±∞ = NaN), so a finite Y certifies that
+  // w and b are finite; otherwise the full validation names the offending entry.
+  if (check_w && !all_finite(y.data(), y.size())) net.validate();
+
+  DenseTerms terms = dense_terms(net, xs, y, mask, true, threads);
+  Matrix& g = y;
+  DenseStep out;
+  out.batch_loss = terms.loss / static_cast<double>(batch);
+  if (!std::isfinite(out.batch_loss)) throw Divergence(t, "loss");
+
+  // Bias: b_p ← b_p − η (∂⟨H⟩/∂b_p + λ b_p) + σ ξ(t, p).
+  const double inv_batch = 1.0 / static_cast<double>(batch);
+  const double decay = o.weight_decay;
+  for (std::int64_t p = 0; p < n; ++p) {
+    double& q = net.b[p];
+    double next = q - eta * (terms.db[p] * inv_batch + decay * q);
+    if (sigma > 0.0) next += sigma * noise_rng.normal(tu, static_cast<std::uint64_t>(p));
+    q = next;
+  }
+  if (!all_finite(net.b.data(), n)) throw Divergence(t, "bias");
+
+  // Weights: w ← c w + a G X'ᵀ + σ ξ(t, N + i N + j), c = 1 − ηλ, a = η/B.
+  const double c = 1.0 - eta * decay;
+  const double a = eta * inv_batch;
+  const bool small = batch < 16;  // rank-B update row by row (a GEMM does not pay)
+  const std::int64_t rows_per_tile = small ? 64 : tile_rows(n, batch);
+  const std::int64_t tiles = (n + rows_per_tile - 1) / rows_per_tile;
+  std::vector<char> tile_ok(static_cast<std::size_t>(tiles), 1);
+  const int nt = team(threads, static_cast<double>(n) * static_cast<double>(n) *
+                                   static_cast<double>(std::max<std::int64_t>(batch, 4)));
+#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1)
+  for (std::int64_t tile = 0; tile < tiles; ++tile) {
+    const std::int64_t r0 = tile * rows_per_tile;
+    const std::int64_t rl = std::min(rows_per_tile, n - r0);
+    bool ok = true;
+    if (small) {
+      for (std::int64_t i = r0; i < r0 + rl; ++i) {
+        double* wi = w.row(i).data();
+        if (c != 1.0) {
+#pragma omp simd
+          for (std::int64_t j = 0; j < n; ++j) wi[j] *= c;
         }
+        for (std::int64_t s = 0; s < batch; ++s) {
+          const double coef = a * g(i, s);
+          const double* xj = xs.col(s).data();
+#pragma omp simd
+          for (std::int64_t j = 0; j < n; ++j) wi[j] += coef * xj[j];
+        }
+        if (sigma > 0.0) {
+          const auto base = static_cast<std::uint64_t>(n + i * n);
+          for (std::int64_t j = 0; j < n; ++j)
+            wi[j] += sigma * noise_rng.normal(tu, base + static_cast<std::uint64_t>(j));
+        }
+        ok &= all_finite(wi, n);
+      }
+    } else {
+      auto wt = w.middleRows(r0, rl);
+      if (c != 1.0) wt *= c;
+      wt.noalias() += a * g.middleRows(r0, rl) * xs.transpose();
+      for (std::int64_t i = r0; i < r0 + rl; ++i) {
+        double* wi = w.row(i).data();
+        if (sigma > 0.0) {
+          const auto base = static_cast<std::uint64_t>(n + i * n);
+          for (std::int64_t j = 0; j < n; ++j)
+            wi[j] += sigma * noise_rng.normal(tu, base + static_cast<std::uint64_t>(j));
+        }
+        ok &= all_finite(wi, n);
       }
     }
-    for (const auto& f : failure) {
-      if (f) std::rethrow_exception(f);
-    }
-    if (boundary) xs = mask.asDiagonal() * xs;  // X' = P X
-    Matrix y = preactivation_batch(net, xs);    // w X' + b 1ᵀ
-    if (boundary) y = mask.asDiagonal() * y;
-    Matrix r = y;
-    apply_activation(net.activation, r.data(), r.size());  // f(Y)
-    r = xs - r;                                            // R = X' − f(Y)
+    tile_ok[static_cast<std::size_t>(tile)] = ok ? 1 : 0;
+  }
+  if (std::find(tile_ok.begin(), tile_ok.end(), 0) != tile_ok.end()) throw Divergence(t, "weights");
 
-    for (std::int64_t c0 = 0; c0 < len; c0 += kChunk) {
-      const std::int64_t c1 = std::min(len, c0 + kChunk);
-      double loss_sum = 0.0;
-      for (std::int64_t s = c0; s < c1; ++s) {
-        loss_sum += 0.5 * r.col(s).squaredNorm() - 0.5 * net.mass * xs.col(s).squaredNorm();
-      }
-      out.loss += loss_sum;
-    }
-    if (!with_grad) continue;
-
-    Matrix& g = y;  // G = P (R ⊙ f′(Y)), in place of Y
-    Matrix dfy(n, len);
-    activation_derivative(net.activation, y.data(), dfy.data(), y.size());
-    g = r.cwiseProduct(dfy);
-    if (boundary) g = mask.asDiagonal() * g;
-    for (std::int64_t c0 = 0; c0 < len; c0 += kChunk) {
-      const std::int64_t c1 = std::min(len, c0 + kChunk);
-      Vector part = Vector::Zero(n);
-      for (std::int64_t s = c0; s < c1; ++s) part -= g.col(s);
-      out.grad.head(n) += part;
-    }
-    Eigen::Map<DenseWeights> dw(out.grad.data() + n, n, n);  // row-major, k = i N + j
-    const std::int64_t rows_per_tile = tile_rows(n);
-    const std::int64_t tiles = (n + rows_per_tile - 1) / rows_per_tile;
-#pragma omp parallel for schedule(static) num_threads(threads)
-    for (std::int64_t t = 0; t < tiles; ++t) {
-      const std::int64_t r0 = t * rows_per_tile;
-      const std::int64_t rl = std::min(rows_per_tile, n - r0);
-      auto tile = dw.middleRows(r0, rl);
-      if (b0 == 0) tile.setZero();  // first touch by the thread that computes the tile
-      tile.noalias() -= g.middleRows(r0, rl) * xs.transpose();
-    }
+  if (fuse) {
+    // w_new X'_d = c Z_d + a G M, M = X'ᵀ X'_d (B×S), then Y_d = P (· + b_new 1ᵀ).
+    Matrix m;
+    const Matrix xs_t = xs.transpose();
+    tiled_product(xs_t, xd, m, threads);
+    Matrix gm;
+    tiled_product(g, m, gm, threads);
+    if (c != 1.0) zd *= c;
+    zd += a * gm;
+    add_bias_and_mask(zd, net.b, mask);
+    out.has_final = true;
+    out.final_loss =
+        dense_terms(net, xd, zd, mask, false, threads).loss / static_cast<double>(samples);
   }
   return out;
 }
@@ -285,8 +528,8 @@ BatchSums dense_batch_sums(const Network& net, const Dataset& data,
 // count set to 1), so they do the same arithmetic whatever the team size.
 BatchSums batch_sums(const Network& net, const Dataset& data, const std::vector<Eigen::Index>& rows,
                      const SgdOptions& o, bool with_grad) {
-  if (std::holds_alternative<DenseWeights>(net.w)) {
-    return dense_batch_sums(net, data, rows, o, with_grad);
+  if (!with_grad && std::holds_alternative<DenseWeights>(net.w)) {
+    return {dense_loss_sum(net, data, rows, o), Vector()};
   }
   const auto count = static_cast<std::int64_t>(rows.size());
   const std::int64_t n_chunks = (count + kChunk - 1) / kChunk;
@@ -343,13 +586,6 @@ BatchSums batch_sums(const Network& net, const Dataset& data, const std::vector<
   return out;
 }
 
-bool all_finite(const double* v, std::int64_t n) {
-  for (std::int64_t k = 0; k < n; ++k) {
-    if (!std::isfinite(v[k])) return false;
-  }
-  return true;
-}
-
 // ⟨H⟩ over all rows, without the input checks (train_sgd has made them).
 double dataset_loss_unchecked(const Network& net, const Dataset& data, const SgdOptions& options) {
   std::vector<Eigen::Index> rows(static_cast<std::size_t>(data.rows.rows()));
@@ -382,7 +618,8 @@ double dataset_loss(const Network& net, const Dataset& data, const SgdOptions& o
 TrainingResult train_sgd(Network& net, const Dataset& data, const SgdOptions& options,
                          const std::function<void(std::int64_t, std::int64_t)>& progress) {
   validate_options(options);
-  validate_data(net, data, "train_sgd");
+  const bool dense = std::holds_alternative<DenseWeights>(net.w);
+  validate_data(net, data, "train_sgd", !dense);
   if (auto* s = std::get_if<SparseWeights>(&net.w)) s->makeCompressed();
 
   const std::int64_t n = net.n();
@@ -398,11 +635,27 @@ TrainingResult train_sgd(Network& net, const Dataset& data, const SgdOptions& op
   const std::int64_t progress_every = std::max<std::int64_t>(1, options.steps / 100);
 
   TrainingResult result;
+  bool have_final = false;  // the last dense step computed the final ⟨H⟩ (dense_sgd_step)
   std::vector<Eigen::Index> rows(static_cast<std::size_t>(options.batch));
   for (std::int64_t t = 0; t < options.steps; ++t) {
     const auto tu = static_cast<std::uint64_t>(t);
     for (std::size_t k = 0; k < rows.size(); ++k)
       rows[k] = static_cast<Eigen::Index>(batch_rng.below(tu, k, n_rows));
+    if (dense) {
+      const DenseStep st =
+          dense_sgd_step(net, data, rows, options, t, t + 1 == options.steps, t == 0);
+      if (t % options.record_every == 0) {
+        result.step.push_back(t);
+        result.loss.push_back(st.batch_loss);
+      }
+      if (st.has_final) {
+        have_final = true;
+        result.final_loss = st.final_loss;
+      }
+      if (progress && ((t + 1) % progress_every == 0 || t + 1 == options.steps))
+        progress(t + 1, options.steps);
+      continue;
+    }
     BatchSums sums = batch_sums(net, data, rows, options, true);
     const double batch_loss = sums.loss * inv_batch;
     if (!std::isfinite(batch_loss)) throw Divergence(t, "loss");
@@ -431,8 +684,11 @@ TrainingResult train_sgd(Network& net, const Dataset& data, const SgdOptions& op
     if (progress && ((t + 1) % progress_every == 0 || t + 1 == options.steps))
       progress(t + 1, options.steps);
   }
-  result.final_loss = dataset_loss_unchecked(net, data, options);
-  if (!std::isfinite(result.final_loss)) throw Divergence(options.steps, "loss");
+  if (!have_final) result.final_loss = dataset_loss_unchecked(net, data, options);
+  if (!std::isfinite(result.final_loss)) {
+    if (options.steps == 0) net.validate();  // dense w not yet certified finite
+    throw Divergence(options.steps, "loss");
+  }
   return result;
 }
 
