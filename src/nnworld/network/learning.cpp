@@ -1,8 +1,5 @@
 // Learning dynamics of the trainable variables (b, w): mini-batch SGD on ⟨H⟩ with weight decay
 // and Langevin noise (see learning.hpp for the update rule and the determinism contract).
-// GCC 12 reports a false -Wmaybe-uninitialized inside its own AVX-512 intrinsics when inlining
-// Eigen's GEMM kernel (gebp); the pragma must precede the includes to cover them.
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include "nnworld/network/learning.hpp"
 
 #include <omp.h>
@@ -10,9 +7,11 @@
 #include <algorithm>
 #include <cmath>
 #include <exception>
+#include <numeric>
 #include <span>
 #include <string>
 #include <type_traits>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -242,8 +241,8 @@ void tiled_product(const A& a, const Matrix& b, Matrix& z, int threads) {
   const std::int64_t rows = tile_rows(n, cols);
   const std::int64_t row_tiles = (n + rows - 1) / rows;
   const std::int64_t tasks = row_tiles * ((cols + kColumns - 1) / kColumns);
-  const int nt = team(threads, static_cast<double>(n) * static_cast<double>(a.cols()) *
-                                   static_cast<double>(cols));
+  const int nt = team(
+      threads, static_cast<double>(n) * static_cast<double>(a.cols()) * static_cast<double>(cols));
 #pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1)
   for (std::int64_t t = 0; t < tasks; ++t) {
     const std::int64_t r0 = (t % row_tiles) * rows;
@@ -262,11 +261,15 @@ Matrix dense_states(const Network& net, const Dataset& data, const std::vector<E
   const std::int64_t n = net.n();
   const auto cols = static_cast<Eigen::Index>(rows.size());
   const auto n_in = static_cast<Eigen::Index>(net.inputs.size());
-  Matrix x = Matrix::Zero(n, cols);
+  Matrix x(n, cols);
+  // Inputs are distinct (validated): when every neuron is one, no entry needs the zero.
+  if (n_in < n) x.setZero();
+  const int nt = team(omp_get_max_threads(), static_cast<double>(n_in) * static_cast<double>(cols));
+#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1)
   for (Eigen::Index s = 0; s < cols; ++s) {
     const Eigen::Index row = rows[static_cast<std::size_t>(s)];
-    for (Eigen::Index k = 0; k < n_in; ++k) x(net.inputs[static_cast<std::size_t>(k)], s) =
-        data.rows(row, k);
+    for (Eigen::Index k = 0; k < n_in; ++k)
+      x(net.inputs[static_cast<std::size_t>(k)], s) = data.rows(row, k);
   }
   if (relax_steps > 0) {
     Matrix next(n, cols);
@@ -288,60 +291,84 @@ Matrix dense_states(const Network& net, const Dataset& data, const std::vector<E
   return x;
 }
 
+// v_k − v_k is 0 for a finite v_k and NaN for ±∞ or NaN, so the sum is 0 iff all are finite
+// (a branch-free loop that vectorises).
 bool all_finite(const double* v, std::int64_t n) {
-  bool ok = true;
-  for (std::int64_t k = 0; k < n; ++k) ok &= std::isfinite(v[k]);
-  return ok;
+  double acc = 0.0;
+#pragma omp simd reduction(+ : acc)
+  for (std::int64_t k = 0; k < n; ++k) acc += v[k] - v[k];
+  return acc == 0.0;
 }
 
-// Loss terms of a batch ((3), or (4) with P = P_∂; P = I for (3)), from X' = P X (xs) and
-// Y = P (w X' + b 1ᵀ) (y, overwritten):
-//   R = X' − f(Y),  H_s = ½|R_s|² − (m/2)|X'_s|²,  G = P (R ⊙ f′(Y))  (into y, with_grad),
-//   Σ_s ∂H/∂b = −Σ_s G_s  (db, with_grad).
-// H and −G are summed per chunk of kChunk columns in order, the chunks in chunk order.
-struct DenseTerms {
-  double loss = 0.0;
-  Vector db;
-};
-DenseTerms dense_terms(const Network& net, const Matrix& xs, Matrix& y, const Vector& mask,
-                       bool with_grad, int threads) {
+// Loss terms of the columns of a batch ((3), or (4) with P = P_∂; P = I for (3)), from
+// X' = P X (xs) and Y = P (w X' + b 1ᵀ) (y, overwritten by G when with_grad):
+//   R = X' − f(Y),  H_s = ½|R_s|² − (m/2)|X'_s|²  (returned, one per column),
+//   G = P (R ⊙ f′(Y)).
+// Each column is computed on its own, so the columns may be spread over the threads.
+std::vector<double> dense_terms(const Network& net, const Matrix& xs, Matrix& y, const Vector& mask,
+                                bool with_grad, int threads) {
   const std::int64_t n = xs.rows();
   const std::int64_t cols = xs.cols();
-  const std::int64_t chunks = (cols + kChunk - 1) / kChunk;
-  std::vector<double> chunk_loss(static_cast<std::size_t>(chunks), 0.0);
-  Matrix chunk_db(with_grad ? n : 0, with_grad ? chunks : 0);
+  std::vector<double> loss(static_cast<std::size_t>(cols), 0.0);
   const int nt = team(threads, 8.0 * static_cast<double>(n) * static_cast<double>(cols));
 #pragma omp parallel num_threads(nt) if (nt > 1)
   {
     Vector fy(n);
     Vector dfy(n);
 #pragma omp for schedule(static)
-    for (std::int64_t c = 0; c < chunks; ++c) {
-      double loss_sum = 0.0;
-      if (with_grad) chunk_db.col(c).setZero();
-      for (std::int64_t s = c * kChunk; s < std::min(cols, (c + 1) * kChunk); ++s) {
-        double* ys = y.col(s).data();
-        std::copy(ys, ys + n, fy.data());
-        apply_activation(net.activation, fy.data(), n);  // f(Y_s)
-        fy = xs.col(s) - fy;                             // R_s
-        loss_sum += 0.5 * fy.squaredNorm() - 0.5 * net.mass * xs.col(s).squaredNorm();
-        if (!with_grad) continue;
-        activation_derivative(net.activation, ys, dfy.data(), n);
-        auto g = y.col(s);
-        g = fy.cwiseProduct(dfy);  // G_s = R_s ⊙ f′(Y_s)
-        if (mask.size() > 0) g = g.cwiseProduct(mask);
-        chunk_db.col(c) -= g;
-      }
-      chunk_loss[static_cast<std::size_t>(c)] = loss_sum;
+    for (std::int64_t s = 0; s < cols; ++s) {
+      double* ys = y.col(s).data();
+      std::copy(ys, ys + n, fy.data());
+      apply_activation(net.activation, fy.data(), n);  // f(Y_s)
+      fy = xs.col(s) - fy;                             // R_s
+      loss[static_cast<std::size_t>(s)] =
+          0.5 * fy.squaredNorm() - 0.5 * net.mass * xs.col(s).squaredNorm();
+      if (!with_grad) continue;
+      activation_derivative(net.activation, ys, dfy.data(), n);
+      auto g = y.col(s);
+      g = fy.cwiseProduct(dfy);  // G_s = R_s ⊙ f′(Y_s)
+      if (mask.size() > 0) g = g.cwiseProduct(mask);
     }
   }
-  DenseTerms out;
-  if (with_grad) out.db = Vector::Zero(n);
-  for (std::int64_t c = 0; c < chunks; ++c) {
-    out.loss += chunk_loss[static_cast<std::size_t>(c)];
-    if (with_grad) out.db += chunk_db.col(c);
+  return loss;
+}
+
+// total + Σ_s v[slot[s]] over s = 0..B−1 in chunks of kChunk, the chunk partials added to
+// total in chunk order.
+double chunked_sum(const std::vector<double>& v, const std::vector<std::int64_t>& slot,
+                   double total = 0.0) {
+  for (std::size_t c0 = 0; c0 < slot.size(); c0 += kChunk) {
+    double part = 0.0;
+    for (std::size_t s = c0; s < std::min(slot.size(), c0 + kChunk); ++s)
+      part += v[static_cast<std::size_t>(slot[s])];
+    total += part;
   }
-  return out;
+  return total;
+}
+
+// The distinct dataset rows of a batch in order of first appearance, the multiplicity of each,
+// and for every batch entry s its index slot[s] among them. A batch drawn with replacement
+// repeats rows; their states, losses and gradients are computed once.
+struct DistinctRows {
+  std::vector<Eigen::Index> rows;
+  std::vector<double> count;
+  std::vector<std::int64_t> slot;
+};
+DistinctRows distinct_rows(const std::vector<Eigen::Index>& rows) {
+  DistinctRows d;
+  std::unordered_map<Eigen::Index, std::int64_t> index;
+  index.reserve(rows.size());
+  d.slot.resize(rows.size());
+  for (std::size_t s = 0; s < rows.size(); ++s) {
+    const auto [it, added] = index.emplace(rows[s], static_cast<std::int64_t>(d.rows.size()));
+    if (added) {
+      d.rows.push_back(rows[s]);
+      d.count.push_back(0.0);
+    }
+    d.slot[s] = it->second;
+    d.count[static_cast<std::size_t>(it->second)] += 1.0;
+  }
+  return d;
 }
 
 // Y = P (w X' + b 1ᵀ) from Z = w X' (in place).
@@ -368,25 +395,29 @@ double dense_loss_sum(const Network& net, const Dataset& data,
     Matrix y;
     tiled_product(w, xs, y, threads);
     add_bias_and_mask(y, net.b, mask);
-    sum += dense_terms(net, xs, y, mask, false, threads).loss;
+    const std::vector<double> h = dense_terms(net, xs, y, mask, false, threads);
+    std::vector<std::int64_t> slot(h.size());
+    std::iota(slot.begin(), slot.end(), std::int64_t{0});
+    sum = chunked_sum(h, slot, sum);
   }
   return sum;
 }
 
-// One SGD step of train_sgd for dense weights, in place (see train_sgd for the rule):
-//   X' = P X (batch states), Y = P (w X' + b 1ᵀ), G, L_t = (1/B) Σ H as in dense_terms,
-//   b ← b − η (−Σ G / B + λ b) + σ ξ,
-//   w ← (1 − ηλ) w + (η/B) G X'ᵀ + σ ξ      (∂H/∂w = −G X'ᵀ; no N×N gradient is formed),
-// with σ = √(2ηT). The weight update runs on row tiles (rows: tile_rows), each one serial
-// product accumulated into w, then the noise and the finiteness check on the tile.
+// One SGD step of train_sgd for dense weights, in place (see train_sgd for the rule). The
+// distinct rows u of the batch (distinct_rows; multiplicity c_u) are evaluated once:
+//   X'_u = P X_u, Y_u = P (w X'_u + b), H_u and G_u as in dense_terms,
+//   L_t = (1/B) Σ_s H_{u(s)},  ∂⟨H⟩/∂b = −(1/B) Σ_s G_{u(s)}  (both in chunks of kChunk),
+//   b ← b − η (∂⟨H⟩/∂b + λ b) + σ ξ,
+//   w ← (1 − ηλ) w + (η/B) Σ_u c_u G_u X'_uᵀ + σ ξ   (∂H/∂w = −G X'ᵀ; no N×N gradient),
+// with σ = √(2ηT) and ξ indexed by (t, parameter). The weight update runs on row tiles, each
+// one serial product accumulated into w, then the noise and the finiteness check on the tile.
 //
-// final_loss (optional): ⟨H⟩ over all S dataset rows after the update, fused into the step
-// when the states do not depend on w (relax_steps = 0), there is no noise, and N > 2 S. Then,
-// with X'_d the dataset's states, Z_d = w X'_d (before the update) and M = X'ᵀ X'_d,
-//   w_new X'_d = (1 − ηλ) Z_d + (η/B) G M,
-// which costs 2N²S + 4NBS flops instead of 2N²S for the product with w_new after a separate
-// forward pass over the batch (2N²B): it saves 2NB (N − 2S) flops and one pass over w. The
-// batch columns of Z_d are the batch's w X' (the batch rows are dataset rows).
+// final_loss: ⟨H⟩ over all S dataset rows after the update, fused into the step when the
+// states do not depend on w (relax_steps = 0), there is no noise, and N > 2 S. With X'_d the
+// dataset's states and Z_d = w X'_d (before the update; the batch's Y_u are columns of it),
+//   w_new X'_d = (1 − ηλ) Z_d + (η/B) G̃ (X'_uᵀ X'_d),   G̃ = G_u diag(c_u),
+// which replaces the forward pass over the batch (2N²U flops) and the one with w_new (2N²S)
+// by 4NUS flops: one pass over w and 2NU (N − 2S) flops fewer.
 struct DenseStep {
   double batch_loss = 0.0;
   bool has_final = false;
@@ -408,26 +439,28 @@ DenseStep dense_sgd_step(Network& net, const Dataset& data, const std::vector<Ei
   const auto tu = static_cast<std::uint64_t>(t);
   const bool fuse = want_final && o.relax_steps == 0 && sigma == 0.0 && 2 * samples < n &&
                     static_cast<double>(samples) * static_cast<double>(n) <= 3.3e7;
+  const DistinctRows distinct = distinct_rows(rows);
+  const auto unique = static_cast<std::int64_t>(distinct.rows.size());
 
-  // X', Z = w X' (the batch's or the dataset's columns), then Y = P (Z + b 1ᵀ) for the batch.
+  // X'_u and Y_u = P (w X'_u + b 1ᵀ), from the dataset's product when fused.
   Matrix xs;
   Matrix y;
   Matrix xd;  // fused: the dataset's states X'_d
   Matrix zd;  // fused: Z_d = w X'_d
   if (fuse) {
     std::vector<Eigen::Index> all(static_cast<std::size_t>(samples));
-    for (std::size_t k = 0; k < all.size(); ++k) all[k] = static_cast<Eigen::Index>(k);
+    std::iota(all.begin(), all.end(), Eigen::Index{0});
     xd = dense_states(net, data, all, 0, targets);
     if (mask.size() > 0) xd = mask.asDiagonal() * xd;
     tiled_product(w, xd, zd, threads);
-    xs.resize(n, batch);
-    y.resize(n, batch);
-    for (std::int64_t s = 0; s < batch; ++s) {
-      xs.col(s) = xd.col(rows[static_cast<std::size_t>(s)]);
-      y.col(s) = zd.col(rows[static_cast<std::size_t>(s)]);
+    xs.resize(n, unique);
+    y.resize(n, unique);
+    for (std::int64_t u = 0; u < unique; ++u) {
+      xs.col(u) = xd.col(distinct.rows[static_cast<std::size_t>(u)]);
+      y.col(u) = zd.col(distinct.rows[static_cast<std::size_t>(u)]);
     }
   } else {
-    xs = dense_states(net, data, rows, o.relax_steps, targets);
+    xs = dense_states(net, data, distinct.rows, o.relax_steps, targets);
     if (mask.size() > 0) xs = mask.asDiagonal() * xs;
     tiled_product(w, xs, y, threads);
   }
@@ -436,88 +469,93 @@ DenseStep dense_sgd_step(Network& net, const Dataset& data, const std::vector<Ei
   // w and b are finite; otherwise the full validation names the offending entry.
   if (check_w && !all_finite(y.data(), y.size())) net.validate();
 
-  DenseTerms terms = dense_terms(net, xs, y, mask, true, threads);
-  Matrix& g = y;
+  const std::vector<double> h = dense_terms(net, xs, y, mask, true, threads);
+  Matrix& g = y;  // G_u
   DenseStep out;
-  out.batch_loss = terms.loss / static_cast<double>(batch);
+  out.batch_loss = chunked_sum(h, distinct.slot) / static_cast<double>(batch);
   if (!std::isfinite(out.batch_loss)) throw Divergence(t, "loss");
 
-  // Bias: b_p ← b_p − η (∂⟨H⟩/∂b_p + λ b_p) + σ ξ(t, p).
+  // Bias: b_p ← b_p − η (∂⟨H⟩/∂b_p + λ b_p) + σ ξ(t, p), ∂⟨H⟩/∂b = −(1/B) Σ_s G_{u(s)}.
+  Vector db = Vector::Zero(n);
+  for (std::size_t c0 = 0; c0 < distinct.slot.size(); c0 += kChunk) {
+    Vector part = Vector::Zero(n);
+    for (std::size_t s = c0; s < std::min(distinct.slot.size(), c0 + kChunk); ++s)
+      part -= g.col(distinct.slot[s]);
+    db += part;
+  }
   const double inv_batch = 1.0 / static_cast<double>(batch);
   const double decay = o.weight_decay;
   for (std::int64_t p = 0; p < n; ++p) {
     double& q = net.b[p];
-    double next = q - eta * (terms.db[p] * inv_batch + decay * q);
+    double next = q - eta * (db[p] * inv_batch + decay * q);
     if (sigma > 0.0) next += sigma * noise_rng.normal(tu, static_cast<std::uint64_t>(p));
     q = next;
   }
   if (!all_finite(net.b.data(), n)) throw Divergence(t, "bias");
 
-  // Weights: w ← c w + a G X'ᵀ + σ ξ(t, N + i N + j), c = 1 − ηλ, a = η/B.
+  // Weights: w ← c w + a G̃ X'_uᵀ + σ ξ(t, N + i N + j), c = 1 − ηλ, a = η/B, G̃ = G_u diag(c_u).
+  for (std::int64_t u = 0; u < unique; ++u) {
+    const double cu = distinct.count[static_cast<std::size_t>(u)];
+    if (cu != 1.0) g.col(u) *= cu;
+  }
   const double c = 1.0 - eta * decay;
   const double a = eta * inv_batch;
-  const bool small = batch < 16;  // rank-B update row by row (a GEMM does not pay)
-  const std::int64_t rows_per_tile = small ? 64 : tile_rows(n, batch);
+  const bool small = unique < 16;  // rank-U update row by row (a GEMM does not pay)
+  const std::int64_t rows_per_tile = small ? 64 : tile_rows(n, unique);
   const std::int64_t tiles = (n + rows_per_tile - 1) / rows_per_tile;
   std::vector<char> tile_ok(static_cast<std::size_t>(tiles), 1);
   const int nt = team(threads, static_cast<double>(n) * static_cast<double>(n) *
-                                   static_cast<double>(std::max<std::int64_t>(batch, 4)));
+                                   static_cast<double>(std::max<std::int64_t>(unique, 4)));
 #pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1)
   for (std::int64_t tile = 0; tile < tiles; ++tile) {
     const std::int64_t r0 = tile * rows_per_tile;
     const std::int64_t rl = std::min(rows_per_tile, n - r0);
     bool ok = true;
-    if (small) {
-      for (std::int64_t i = r0; i < r0 + rl; ++i) {
-        double* wi = w.row(i).data();
+    if (!small) {
+      auto wt = w.middleRows(r0, rl);
+      if (c != 1.0) wt *= c;
+      wt.noalias() += a * g.middleRows(r0, rl) * xs.transpose();
+    }
+    for (std::int64_t i = r0; i < r0 + rl; ++i) {
+      double* wi = w.row(i).data();
+      if (small) {
         if (c != 1.0) {
 #pragma omp simd
           for (std::int64_t j = 0; j < n; ++j) wi[j] *= c;
         }
-        for (std::int64_t s = 0; s < batch; ++s) {
-          const double coef = a * g(i, s);
-          const double* xj = xs.col(s).data();
+        for (std::int64_t u = 0; u < unique; ++u) {
+          const double coef = a * g(i, u);
+          const double* xj = xs.col(u).data();
 #pragma omp simd
           for (std::int64_t j = 0; j < n; ++j) wi[j] += coef * xj[j];
         }
-        if (sigma > 0.0) {
-          const auto base = static_cast<std::uint64_t>(n + i * n);
-          for (std::int64_t j = 0; j < n; ++j)
-            wi[j] += sigma * noise_rng.normal(tu, base + static_cast<std::uint64_t>(j));
-        }
-        ok &= all_finite(wi, n);
       }
-    } else {
-      auto wt = w.middleRows(r0, rl);
-      if (c != 1.0) wt *= c;
-      wt.noalias() += a * g.middleRows(r0, rl) * xs.transpose();
-      for (std::int64_t i = r0; i < r0 + rl; ++i) {
-        double* wi = w.row(i).data();
-        if (sigma > 0.0) {
-          const auto base = static_cast<std::uint64_t>(n + i * n);
-          for (std::int64_t j = 0; j < n; ++j)
-            wi[j] += sigma * noise_rng.normal(tu, base + static_cast<std::uint64_t>(j));
-        }
-        ok &= all_finite(wi, n);
+      if (sigma > 0.0) {
+        const auto base = static_cast<std::uint64_t>(n + i * n);
+        for (std::int64_t j = 0; j < n; ++j)
+          wi[j] += sigma * noise_rng.normal(tu, base + static_cast<std::uint64_t>(j));
       }
+      ok &= all_finite(wi, n);
     }
     tile_ok[static_cast<std::size_t>(tile)] = ok ? 1 : 0;
   }
   if (std::find(tile_ok.begin(), tile_ok.end(), 0) != tile_ok.end()) throw Divergence(t, "weights");
 
   if (fuse) {
-    // w_new X'_d = c Z_d + a G M, M = X'ᵀ X'_d (B×S), then Y_d = P (· + b_new 1ᵀ).
-    Matrix m;
+    // w_new X'_d = c Z_d + a G̃ M, M = X'_uᵀ X'_d (U×S), then Y_d = P (· + b_new 1ᵀ).
     const Matrix xs_t = xs.transpose();
+    Matrix m;
     tiled_product(xs_t, xd, m, threads);
     Matrix gm;
     tiled_product(g, m, gm, threads);
     if (c != 1.0) zd *= c;
     zd += a * gm;
     add_bias_and_mask(zd, net.b, mask);
+    const std::vector<double> hd = dense_terms(net, xd, zd, mask, false, threads);
+    std::vector<std::int64_t> slot(hd.size());
+    std::iota(slot.begin(), slot.end(), std::int64_t{0});
     out.has_final = true;
-    out.final_loss =
-        dense_terms(net, xd, zd, mask, false, threads).loss / static_cast<double>(samples);
+    out.final_loss = chunked_sum(hd, slot) / static_cast<double>(samples);
   }
   return out;
 }
