@@ -24,6 +24,8 @@
 #include "nnworld/network/learning.hpp"
 #include "nnworld/network/network.hpp"
 
+void add_thermo_rows();  // bench_thermo.cpp
+
 namespace {
 
 namespace nw = nnworld::network;
@@ -338,6 +340,7 @@ int main(int argc, char** argv) {
   add_sparse_rows();
   add_permutation_rows();
   add_sgd_rows();
+  add_thermo_rows();
   benchmark::Initialize(&n_args, args.data());
   if (benchmark::ReportUnrecognizedArguments(n_args, args.data())) return 2;
   benchmark::AddCustomContext("omp_threads", std::to_string(omp_get_max_threads()));

@@ -6,9 +6,9 @@
 
 Every round runs the whole C++ binary (Google Benchmark, --benchmark_format=json, median of 3
 repetitions per row), then the whole PyTorch peer (bench/peers/torch_network.py, median of
-≥ 5 samples per row). The two sides alternate, so slow phases of a shared machine hit both;
+≥ 5 samples per row; the log_det rows go to the NumPy peer bench/peers/numpy_thermo.py). The two sides alternate, so slow phases of a shared machine hit both;
 each side's time for a row is its fastest round. The table gives, per row: both times, the
-ratio torch/nnworld (> 1: nnworld is faster), nnworld's GB/s and GFLOP/s under the byte and flop
+ratio peer/nnworld (> 1: nnworld is faster), nnworld's GB/s and GFLOP/s under the byte and flop
 models of bench/RESULTS.md, and for memory-bound rows the fraction of the measured copy
 bandwidth (row `copy`, memcpy of 256 MiB, read + write bytes).
 
@@ -29,6 +29,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 PEER = HERE / "peers" / "torch_network.py"
+# Rows whose peer is not PyTorch: (row-name prefix, peer script). The rest go to PEER.
+OTHER_PEERS = [("log_det/", HERE / "peers" / "numpy_thermo.py")]
 PYTHON = "/usr/bin/python3"
 
 # Targets (bench/RESULTS.md): at least PyTorch's speed on every row; the sparse and permutation
@@ -38,7 +40,7 @@ BANDWIDTH_TARGET = 0.5
 
 def is_memory_bound(row):
     """Rows whose time is set by memory traffic: one state (batch 1), sparse, permutation."""
-    if row.startswith("copy/"):
+    if row.startswith("copy/") or row.startswith("log_det/"):
         return False
     return "/batch:" not in row or row.endswith("/batch:1")
 
@@ -89,19 +91,36 @@ def run_ours(bench, threads, min_time, filt):
     return out, doc.get("context", {})
 
 
-def run_peer(rows, threads, min_time):
+def peer_of(row):
+    for prefix, script in OTHER_PEERS:
+        if row.startswith(prefix):
+            return script
+    return PEER
+
+
+def run_peers(rows, threads, min_time):
+    """Runs every peer script on its rows; returns (results by row, {script stem: info})."""
+    out, infos = {}, {}
+    for script in dict.fromkeys(peer_of(r) for r in rows):
+        o, infos[script.stem] = run_peer(script, [r for r in rows if peer_of(r) == script],
+                                         threads, min_time)
+        out.update(o)
+    return out, infos
+
+
+def run_peer(script, rows, threads, min_time):
     env = dict(os.environ)
     for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
         env.pop(k, None)
     env.update(OMP_NUM_THREADS=str(threads), OMP_WAIT_POLICY="passive")
     if cpu_has_avx512():
         env["ATEN_CPU_CAPABILITY"] = "avx512"
-    cmd = [PYTHON, str(PEER), "--threads", str(threads), "--min-time", str(min_time),
+    cmd = [PYTHON, str(script), "--threads", str(threads), "--min-time", str(min_time),
            "--rows", *rows]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
         sys.stderr.write(proc.stderr)
-        raise SystemExit(f"error: {PEER} exited with {proc.returncode}")
+        raise SystemExit(f"error: {script} exited with {proc.returncode}")
     out, info = {}, {}
     for line in proc.stdout.splitlines():
         d = json.loads(line)
@@ -137,7 +156,7 @@ def build_table(rows, ours, peer, copy_bw, cache_bytes):
         frac = gbs / copy_bw if (gbs and copy_bw and is_memory_bound(row)) else None
         verdict = []
         if ratio is not None and ratio < 1.0 and not row.startswith("copy/"):
-            verdict.append("slower than torch")
+            verdict.append("slower than peer")
         if has_bandwidth_target(row) and frac is not None and frac < BANDWIDTH_TARGET:
             verdict.append(f"< {BANDWIDTH_TARGET:.0%} copy bw")
         if verdict:
@@ -152,7 +171,7 @@ def build_table(rows, ours, peer, copy_bw, cache_bytes):
     return table, misses
 
 
-HEADER = ["row", "nnworld", "torch", "torch/nnworld", "GB/s", "of copy bw", "GFLOP/s", "target"]
+HEADER = ["row", "nnworld", "peer", "peer/nnworld", "GB/s", "of copy bw", "GFLOP/s", "target"]
 
 
 def print_table(table, out):
@@ -201,14 +220,15 @@ def main():
               "noisy", file=sys.stderr)
     t0 = time.time()
     ours_rounds, peer_rounds = [], []
-    context, info = {}, {}
+    context, info, infos = {}, {}, {}
     for k in range(args.rounds):
         print(f"round {k + 1}/{args.rounds}: nnworld ({len(rows)} rows, {args.threads} threads)",
               file=sys.stderr, flush=True)
         o, context = run_ours(bench, args.threads, args.min_time, args.filter)
         ours_rounds.append(o)
-        print(f"round {k + 1}/{args.rounds}: torch", file=sys.stderr, flush=True)
-        p, info = run_peer(peer_rows, args.threads, 3 * args.min_time)
+        print(f"round {k + 1}/{args.rounds}: peers", file=sys.stderr, flush=True)
+        p, infos = run_peers(peer_rows, args.threads, 3 * args.min_time)
+        info = infos.get(PEER.stem, {})
         peer_rounds.append(p)
 
     def best(rounds):
@@ -230,7 +250,10 @@ def main():
     out = sys.stdout
     out.write(f"nnworld kernels vs PyTorch {info.get('torch', '?')} "
               f"(OpenBLAS core {info.get('openblas_core', '?')}, ATen "
-              f"{info.get('cpu_capability', '?')}), {args.threads} threads, "
+              f"{info.get('cpu_capability', '?')})"
+              + (f" and NumPy {infos['numpy_thermo'].get('numpy', '?')}"
+                 if "numpy_thermo" in infos else "")
+              + f", {args.threads} threads, "
               f"best of {args.rounds} rounds, {time.time() - t0:.0f} s, load average "
               f"{load:.2f} before / {os.getloadavg()[0]:.2f} after\n")
     if copy_bw:
@@ -246,11 +269,26 @@ def main():
             out.write(f"  {row}: {', '.join(v)}\n")
     else:
         out.write("every row meets its target\n")
+    # Rows whose peer timed several formulations: each one's best round (the table shows the
+    # fastest).
+    variants = {}
+    for r in peer_rounds:
+        for row, d in r.items():
+            for name, sec in d.get("variants", {}).items():
+                v = variants.setdefault(row, {})
+                v[name] = min(sec, v.get(name, sec))
+    if variants:
+        out.write("\npeer formulations (best round each; peer/nnworld against each):\n")
+        for row, v in variants.items():
+            t_o = ours.get(row, {}).get("seconds")
+            for name, sec in sorted(v.items(), key=lambda kv: kv[1]):
+                ratio = f"{sec / t_o:.2f}" if t_o else "—"
+                out.write(f"  {row}: {name}: {fmt_time(sec)} ({ratio})\n")
 
     if args.json:
         Path(args.json).write_text(json.dumps(
             {"threads": args.threads, "rounds": args.rounds, "copy_gbps": copy_bw,
-             "context": context, "torch": info, "ours": ours_rounds, "peer": peer_rounds},
+             "context": context, "torch": info, "peers": infos, "ours": ours_rounds, "peer": peer_rounds},
             indent=1))
     if args.markdown:
         Path(args.markdown).write_text(markdown_table(table))

@@ -13,6 +13,11 @@ Each row builds the same problem as the C++ benchmark of the same name (float64 
                                      Y = W X + b 1ᵀ, F = tanh Y, R = X − F, H = ½|R|²/B,
                                      D = ∂H/∂Y = −R ⊙ (1 − F²)/B, W −= η D Xᵀ, b −= η D 1,
                                      then ⟨H⟩ at the new (W, b) (as train_sgd with steps = 1)
+  hmc_gradient/dense/n:N             H = ½|x − tanh(W x + b)|² (3, m = 0) and ∂H/∂x at one
+                                     state, as one HMC leapfrog step; two formulations, both
+                                     reported, the row's time the faster: autograd
+                                     (x.requires_grad, H.backward()) and a hand-written
+                                     gradient ∂H/∂x = r − Wᵀ(r ⊙ (1 − F²)), r = x − F
 
 Each row uses PyTorch's fastest available formulation on this build (measured, see
 bench/RESULTS.md): OpenBLAS addmv/addmm for dense rows, an ELL gather + batched dot for the
@@ -49,6 +54,7 @@ PERM_N = [1_000_000, 3_000_000, 10_000_000]
 SGD_N = [256, 1024, 4096]
 SGD_BATCH = [1, 256]
 SGD_STEP = 0.01
+HMC_N = [256, 1024, 4096]
 
 
 COPY_BYTES = 256 << 20
@@ -65,6 +71,7 @@ def default_rows():
     for n in SGD_N:
         for b in SGD_BATCH:
             rows.append(f"sgd_step/dense/n:{n}/batch:{b}")
+    rows += [f"hmc_gradient/dense/n:{n}" for n in HMC_N]
     return rows
 
 
@@ -231,6 +238,41 @@ def build(row, gen):
             method = "addmm + addmm_ (manual gradient)"
         return (fn, *sgd_model(n, b), method)
 
+    m = re.fullmatch(r"hmc_gradient/dense/n:(\d+)", row)
+    if m:
+        n = int(m[1])
+        s = math.sqrt(3.0 / n)
+        w = uniform((n, n), -s, s, gen)
+        bias = uniform((n,), -0.1, 0.1, gen)
+        x0 = uniform((n,), -1.0, 1.0, gen)
+        xa = x0.clone().requires_grad_(True)
+        f = torch.empty(n, dtype=DT)
+        r = torch.empty(n, dtype=DT)
+        g = torch.empty(n, dtype=DT)
+        result = {}
+
+        def autograd():
+            with torch.enable_grad():
+                xa.grad = None
+                h = 0.5 * (xa - torch.tanh(torch.addmv(bias, w, xa))).square().sum()
+                h.backward()
+            result["h"] = float(h)
+            result["grad"] = xa.grad
+
+        def manual():
+            torch.addmv(bias, w, x0, out=f)
+            f.tanh_()  # F = tanh(W x + b)
+            torch.sub(x0, f, out=r)  # r = x − F
+            result["h"] = 0.5 * float(torch.dot(r, r))
+            f.mul_(f).sub_(1.0).mul_(r)  # (F² − 1) ⊙ r = −f′ ⊙ r
+            torch.addmv(r, w.t(), f, out=g)  # ∂H/∂x = r − Wᵀ(f′ ⊙ r)
+            result["grad"] = g
+
+        # Model (as bench_thermo.cpp): W once, x, b, the gradient; W x and Wᵀ v.
+        return ({"autograd (requires_grad, backward)": autograd,
+                 "manual gradient (addmv, addmv on Wᵀ)": manual},
+                8.0 * (n * n + 3 * n), 4.0 * n * n, None)
+
     raise ValueError(f"unknown row {row!r}")
 
 
@@ -303,11 +345,16 @@ def main():
         except ValueError as e:
             print(json.dumps({"row": row, "error": str(e)}), flush=True)
             continue
+        variants = fn if isinstance(fn, dict) else {method: fn}
         with torch.no_grad():
-            seconds = measure(fn, args.min_time)
-        print(json.dumps({"row": row, "seconds": seconds, "bytes": nbytes, "flops": flops,
-                          "method": method, "threads": threads}), flush=True)
-        del fn
+            times = {name: measure(f, args.min_time) for name, f in variants.items()}
+        best = min(times, key=times.get)
+        out = {"row": row, "seconds": times[best], "bytes": nbytes, "flops": flops,
+               "method": best, "threads": threads}
+        if len(times) > 1:
+            out["variants"] = times
+        print(json.dumps(out), flush=True)
+        del fn, variants
     return 0
 
 

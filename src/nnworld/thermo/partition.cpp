@@ -45,6 +45,8 @@ double sum_log(const Vector& v) {
   return s;
 }
 
+}  // namespace
+
 // log det of a symmetric positive-definite matrix by Cholesky: 2 Σ log L_ii. Falls back to
 // the eigenvalues if the factorisation breaks down (then the caller has checked positivity).
 double log_det_spd(const Matrix& a) {
@@ -55,6 +57,8 @@ double log_det_spd(const Matrix& a) {
   }
   return sum_log(symmetric_eigenvalues(s));
 }
+
+namespace {
 
 LossMinimum make_minimum(const network::Network& net, Vector x, double tol) {
   LossMinimum m;

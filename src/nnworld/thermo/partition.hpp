@@ -87,6 +87,10 @@ PartitionEstimate paper_eq7(const network::Network& net, double beta,
 PartitionEstimate quadrature(const network::Network& net, double beta,
                              const QuadratureOptions& options = {});
 
+// log det A of a symmetric positive-definite A (symmetrised as ½(A + Aᵀ)) by Cholesky,
+// 2 Σ log L_ii; the log det used by `laplace` and `paper_eq7`.
+double log_det_spd(const Matrix& a);
+
 // ---- Decomposition (12) for a diagonal Ĝ = diag(λ), H(x*) = 0 (spec §2b, test T3.2) ---------
 // βF as a function of (β, λ): Laplace form and the printed (7) form.
 double beta_free_energy_laplace(double beta, const Vector& lambda, double m = 0.0);
