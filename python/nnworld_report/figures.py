@@ -233,6 +233,18 @@ def _title(fig_ax, info):
         fig_ax.set_title(title, fontsize=11)
 
 
+def _error_bars(np, h5file, info, shape):
+    """The values of the dataset named by the "errors" attribute (± y error bars) when it
+    exists, is 1-D and has the shape of the data; None otherwise."""
+    path = (info.attrs.get("errors") or "").strip().strip("/")
+    if not path or len(shape) != 1 or path not in h5file:
+        return None
+    err = np.asarray(h5file[path][()], dtype=float)
+    if err.shape != tuple(shape):
+        return None
+    return np.where(np.isfinite(err), np.abs(err), 0.0)
+
+
 def _default_kind(info):
     if len(info.shape) == 2 and info.shape[1] > LEGEND_MAX_COLUMNS:
         return "image"
@@ -296,7 +308,11 @@ def _plot_one(mods, h5file, info, by_path, out_file):
     else:
         xs = x if x is not None else np.arange(n_rows, dtype=float)
         marker = "o" if n_rows <= 40 else None
-        if data.ndim == 1:
+        err = _error_bars(np, h5file, info, data.shape)
+        if err is not None:
+            ax.errorbar(xs, data, yerr=err, lw=1.3, marker=marker, ms=3, capsize=3)
+            notes.append(f'error bars: ± {info.attrs.get("errors").strip()}')
+        elif data.ndim == 1:
             ax.plot(xs, data, lw=1.3, marker=marker, ms=3)
         elif data.shape[1] <= LEGEND_MAX_COLUMNS:
             for j in range(data.shape[1]):

@@ -293,7 +293,15 @@ TEST_F(Cli, WorldRunsAllSubRuns) {
   const auto s = summary("w");
   EXPECT_EQ(s["experiment"], "world");
   EXPECT_EQ(s["status"], "ok");
-  ASSERT_EQ(s["runs"].size(), 3u);
+  // One sub-run per [[run]] table of the suite file.
+  const std::string suite = slurp(NNWORLD_SOURCE_DIR "/experiments/world.toml");
+  std::size_t n_runs = 0;
+  for (auto p = suite.find("\n[[run]]"); p != std::string::npos;
+       p = suite.find("\n[[run]]", p + 1)) {
+    ++n_runs;
+  }
+  ASSERT_GE(n_runs, 3u);
+  ASSERT_EQ(s["runs"].size(), n_runs);
   for (const auto& run_entry : s["runs"]) {
     const std::string name = run_entry["name"];
     EXPECT_EQ(run_entry["status"], "ok") << name;
@@ -412,4 +420,39 @@ TEST_F(Cli, SameSeedGivesBitIdenticalResultsForAnyThreadCount) {
     ASSERT_EQ(run("run cfg.toml --quiet --seed 8 --threads 2 --out three").code, 0) << init;
     EXPECT_NE(summary("three")["observables"], a["observables"]) << init;
   }
+}
+
+// ---- the partition experiment: bad input caught before any output -------------------------
+
+TEST_F(Cli, PartitionRejectsNonPositiveBeta) {
+  write("cfg.toml",
+        "experiment = \"partition\"\n[network]\nn = 2\n[ensemble]\nbeta = [1.0, -3.0]\n");
+  expect_bad_input(
+      "run cfg.toml",
+      R"(error: cfg\.toml:5:14: key 'ensemble\.beta': value -3 out of range \(expected > 0\))");
+}
+
+TEST_F(Cli, PartitionRejectsMassWithBoundedActivation) {
+  write("cfg.toml", "experiment = \"partition\"\n[network]\nn = 2\nmass = 1.5\n");
+  expect_bad_input(
+      "run cfg.toml",
+      R"(error: cfg\.toml:4:8: key 'network\.mass': Z diverges: m = 1\.5 >= 1 with a bounded activation \(tanh\) \(expected m < 1 for tanh and logistic \(spec §1a\)\))");
+}
+
+TEST_F(Cli, PartitionRejectsQuadratureAboveThreeNeurons) {
+  write("cfg.toml",
+        "experiment = \"partition\"\n[network]\nn = 4\n[ensemble]\nmethods = [\"laplace\", "
+        "\"quadrature\"]\n");
+  expect_bad_input(
+      "run cfg.toml",
+      R"(error: cfg\.toml:5:11: key 'ensemble\.methods': quadrature needs N <= 3 \(N = 4\) \(expected N <= 3, or methods without "quadrature"\))");
+}
+
+TEST_F(Cli, PartitionRejectsUnknownMethodListingTheChoices) {
+  write("cfg.toml",
+        "experiment = \"partition\"\n[network]\nn = 2\n[ensemble]\nmethods = [\"laplace\", "
+        "\"exact\"]\n");
+  expect_bad_input(
+      "run cfg.toml",
+      R"(error: cfg\.toml:5:23: key 'ensemble\.methods': unknown choice 'exact' \(expected one of laplace, paper_eq7, quadrature, sampling\))");
 }

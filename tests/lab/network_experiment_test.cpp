@@ -343,7 +343,7 @@ TEST(NetworkExperiment, InconsistentConfigsAreRejectedBeforeAnythingIsWritten) {
                 "/tiny.csv' has 3 columns (expected 2 (inputs + outputs) or 1 (inputs only))");
   EXPECT_EQ(prepare_error("experiment = \"netwrk\"\n"),
             "cfg.toml:1:14: key 'experiment': unknown choice 'netwrk' (did you mean "
-            "'network'?) (expected one of network, world)");
+            "'network'?) (expected one of network, learning, partition, world)");
   EXPECT_EQ(prepare_error("[network]\nn = 3\n"),
             "cfg.toml: missing top-level key 'experiment' (expected experiment = one of the "
             "kinds listed by `nnworld list`)");

@@ -418,3 +418,34 @@ class FormattingTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class ErrorBarsTest(ReportTestBase):
+    def test_errors_attribute_draws_error_bars(self):
+        from nnworld_report import figures
+
+        run = os.path.join(self.tmp, "bars")
+        write_summary(run, nnworld="0.1.0", experiment="partition", status="ok", seed=1,
+                      threads=1, config={}, observables={}, checks=[], wall_seconds=0.1,
+                      arrays=["beta", "log_z/sampling", "log_z_stderr/sampling", "log_z/laplace"])
+        with h5py.File(os.path.join(run, "data.h5"), "w") as f:
+            f["beta"] = np.array([1.0, 10.0, 100.0])
+            f["beta"].attrs["plot"] = "none"
+            y = f.create_dataset("log_z/sampling", data=np.array([2.1, -0.19, -2.49]))
+            y.attrs["axis"] = "beta"
+            y.attrs["plot"] = "line"
+            y.attrs["errors"] = "log_z_stderr/sampling"
+            e = f.create_dataset("log_z_stderr/sampling", data=np.array([1e-3, 2e-4, 3e-5]))
+            e.attrs["plot"] = "none"
+            # an "errors" attribute naming a dataset of another shape is ignored
+            z = f.create_dataset("log_z/laplace", data=np.array([2.11, -0.19]))
+            z.attrs["plot"] = "line"
+            z.attrs["errors"] = "log_z_stderr/sampling"
+        result = figures.make_figures(run, {"arrays": None})
+        captions = {f.path: f.caption for f in result.figures}
+        self.assertIn("log_z/sampling", captions)
+        self.assertIn("error bars: ± log_z_stderr/sampling", captions["log_z/sampling"])
+        self.assertIn("log_z/laplace", captions)
+        self.assertNotIn("error bars", captions["log_z/laplace"])
+        self.assertNotIn("log_z_stderr/sampling", captions)  # plot = none
+        self.assertTrue(os.path.isfile(os.path.join(run, "figures", result.figures[0].filename)))

@@ -487,6 +487,40 @@ std::string Config::get_choice(std::string_view key, const std::string& fallback
   return v;
 }
 
+std::vector<std::string> Config::get_choice_list(std::string_view key,
+                                                 const std::vector<std::string>& fallback,
+                                                 std::string_view doc,
+                                                 const std::vector<std::string>& choices) {
+  const toml::node* n = find(key);
+  record(key, fallback, nullptr, doc);  // registered even if the value is rejected
+  if (!n) {
+    record(key, fallback, fallback, doc);
+    return fallback;
+  }
+  const toml::array* arr = n->as_array();
+  if (!arr) throw error(key, "wrong type: got " + describe_node(*n), "an array of strings");
+  if (arr->empty()) throw error(key, "empty array", "at least one of " + join(choices, ", "));
+  std::vector<std::string> out;
+  for (const toml::node& e : *arr) {
+    const auto* s = e.as_string();
+    if (!s) {
+      throw Error(element_where(key, e), "wrong type: element is " + describe_node(e), "a string");
+    }
+    const std::string v = s->get();
+    if (std::find(choices.begin(), choices.end(), v) == choices.end()) {
+      std::string what = "unknown choice '" + v + "'";
+      if (auto d = did_you_mean(v, choices)) what += " (did you mean '" + *d + "'?)";
+      throw Error(element_where(key, e), what, "one of " + join(choices, ", "));
+    }
+    if (std::find(out.begin(), out.end(), v) != out.end()) {
+      throw Error(element_where(key, e), "duplicate choice '" + v + "'", "distinct choices");
+    }
+    out.push_back(v);
+  }
+  record(key, fallback, out, doc);
+  return out;
+}
+
 std::string Config::get_required_string(std::string_view key, std::string_view doc) {
   if (!find(key)) {
     record(key, nullptr, nullptr, doc);

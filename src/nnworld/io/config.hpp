@@ -92,6 +92,11 @@ class Config {
   // A string restricted to `choices`.
   std::string get_choice(std::string_view key, const std::string& fallback, std::string_view doc,
                          const std::vector<std::string>& choices);
+  // A non-empty array of distinct strings, each restricted to `choices`.
+  std::vector<std::string> get_choice_list(std::string_view key,
+                                           const std::vector<std::string>& fallback,
+                                           std::string_view doc,
+                                           const std::vector<std::string>& choices);
   // A required string (no default): "missing required key" if absent.
   std::string get_required_string(std::string_view key, std::string_view doc);
   std::vector<double> get_vector(std::string_view key, const std::vector<double>& fallback,

@@ -93,9 +93,10 @@ class Summary {
 struct DatasetInfo {
   std::string units;
   std::string description;
-  std::string label;  // human label of the values
-  std::string axis;   // path of the dataset giving the x-axis values
-  std::string plot;   // "line" | "image" | "logy" | "none"
+  std::string label;   // human label of the values
+  std::string axis;    // path of the dataset giving the x-axis values
+  std::string plot;    // "line" | "image" | "logy" | "none"
+  std::string errors;  // path of a dataset of the same shape: ± error bars of the values
 };
 
 class H5Writer {

@@ -2,7 +2,9 @@
 // rather than static self-registration: objects of a static library that nothing references
 // are not linked, so self-registering kinds would silently disappear.
 #include "nnworld/lab/experiment.hpp"
+#include "nnworld/lab/learning_experiment.hpp"
 #include "nnworld/lab/network_experiment.hpp"
+#include "nnworld/lab/partition_experiment.hpp"
 #include "nnworld/lab/world_experiment.hpp"
 
 namespace nnworld::lab {
@@ -10,6 +12,8 @@ namespace nnworld::lab {
 const std::vector<ExperimentKind>& experiment_kinds() {
   static const std::vector<ExperimentKind> kinds = {
       network_experiment(),
+      learning_experiment(),
+      partition_experiment(),
       world_experiment(),
   };
   return kinds;

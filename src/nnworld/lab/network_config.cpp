@@ -1,0 +1,231 @@
+#include "nnworld/lab/network_config.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include "nnworld/core/error.hpp"
+#include "nnworld/core/rng.hpp"
+
+namespace nnworld::lab {
+
+using io::Config;
+using io::Range;
+using network::Network;
+using network::Vector;
+
+std::optional<network::PermutationWeights> as_permutation(const network::Weights& w) {
+  if (const auto* p = std::get_if<network::PermutationWeights>(&w)) return *p;
+  std::int64_t n = 0;
+  std::vector<std::int32_t> source;
+  std::vector<double> value;
+  auto take_row = [&](auto&& entries) -> bool {  // entries: vector of (col, value), non-zero
+    if (entries.size() != 1) return false;
+    source.push_back(static_cast<std::int32_t>(entries[0].first));
+    value.push_back(entries[0].second);
+    return true;
+  };
+  if (const auto* d = std::get_if<network::DenseWeights>(&w)) {
+    n = d->rows();
+    for (std::int64_t i = 0; i < n; ++i) {
+      std::vector<std::pair<std::int64_t, double>> e;
+      for (std::int64_t j = 0; j < d->cols(); ++j) {
+        if ((*d)(i, j) != 0.0) e.emplace_back(j, (*d)(i, j));
+      }
+      if (!take_row(e)) return std::nullopt;
+    }
+  } else if (const auto* s = std::get_if<network::SparseWeights>(&w)) {
+    n = s->rows();
+    for (std::int64_t i = 0; i < n; ++i) {
+      std::vector<std::pair<std::int64_t, double>> e;
+      for (network::SparseWeights::InnerIterator it(*s, i); it; ++it) {
+        if (it.value() != 0.0) e.emplace_back(it.col(), it.value());
+      }
+      if (!take_row(e)) return std::nullopt;
+    }
+  }
+  std::vector<char> seen(static_cast<std::size_t>(n), 0);
+  for (auto j : source) {
+    if (seen[static_cast<std::size_t>(j)]) return std::nullopt;
+    seen[static_cast<std::size_t>(j)] = 1;
+  }
+  network::PermutationWeights p;
+  p.source = std::move(source);
+  p.value = Eigen::Map<const Vector>(value.data(), static_cast<Eigen::Index>(value.size()));
+  return p;
+}
+
+namespace {
+
+network::SparseWeights to_sparse(const network::Weights& w, std::int64_t n) {
+  if (const auto* s = std::get_if<network::SparseWeights>(&w)) return *s;
+  network::SparseWeights out(n, n);
+  if (const auto* p = std::get_if<network::PermutationWeights>(&w)) {
+    std::vector<Eigen::Triplet<double, std::int32_t>> t;
+    for (std::int64_t i = 0; i < n; ++i) {
+      t.emplace_back(static_cast<std::int32_t>(i), p->source[static_cast<std::size_t>(i)],
+                     p->value[i]);
+    }
+    out.setFromTriplets(t.begin(), t.end());
+    return out;
+  }
+  out = std::get<network::DenseWeights>(w).sparseView();
+  return out;
+}
+
+}  // namespace
+
+BuiltNetwork build_network(Config& c, const RunOptions& options) {
+  BuiltNetwork built;
+  Network& net = built.net;
+
+  // ---- [network] ----
+  const auto n = c.get<std::int64_t>("network.n", 8, "number of neurons N", Range::at_least(1));
+  if (n > 100'000'000) {
+    throw c.error("network.n", "N = " + std::to_string(n) + " is too large", "N <= 100000000");
+  }
+  const std::string activation =
+      c.get_choice("network.activation", "tanh", "activation f of the state map (1)",
+                   {"tanh", "logistic", "relu", "linear"});
+  net.activation = network::parse_activation(activation);
+  const bool has_weights = c.has("network.weights");
+  if (has_weights && c.has("network.init")) {
+    throw c.error("network.init", "given together with network.weights",
+                  "only one of network.weights and network.init");
+  }
+  const std::string init = c.get_choice(
+      "network.init", "random",
+      "weights when network.weights is absent: random | permutation | sparse_random | zero",
+      {"random", "permutation", "sparse_random", "zero"});
+  const double scale = c.get<double>(
+      "network.scale", 1.0,
+      "weight scale: random N(0, scale²/N); permutation entries = scale; sparse N(0, scale²/k)");
+  const std::string perm_kind =
+      c.get_choice("network.permutation", "cyclic",
+                   "permutation init: cyclic (x_i ← x_{i−1}) or random", {"cyclic", "random"});
+  const auto nnz =
+      c.get<std::int64_t>("network.nnz_per_row", 4,
+                          "sparse_random init: k non-zero weights per row", Range::at_least(1));
+  const std::string layout = c.get_choice(
+      "network.layout", "auto", "weight storage: auto (from init) | dense | sparse | permutation",
+      {"auto", "dense", "sparse", "permutation"});
+  const auto weights = c.get_matrix("network.weights", n, n, "explicit N×N weights w_ij (j → i)");
+  net.b = Eigen::Map<const Vector>(
+      c.get_vector("network.bias", {0.0}, "bias b: N numbers or one number for all",
+                   {.size = static_cast<std::size_t>(n), .scalar_broadcast = true})
+          .data(),
+      n);
+  net.mass = c.get<double>("network.mass", 0.0, "m in V(x) = −m x²/2 (bulk loss (3))");
+  const auto inputs =
+      c.get_index_vector("network.inputs", {}, "indices of the input neurons (P_in)", n);
+  const auto outputs =
+      c.get_index_vector("network.outputs", {}, "indices of the output neurons (P_out)", n);
+  for (auto o : outputs) {
+    if (std::find(inputs.begin(), inputs.end(), o) != inputs.end()) {
+      throw c.error("network.outputs", "neuron " + std::to_string(o) + " is also an input",
+                    "input and output neurons disjoint");
+    }
+  }
+  net.inputs.assign(inputs.begin(), inputs.end());
+  net.outputs.assign(outputs.begin(), outputs.end());
+
+  // Weights.
+  const core::RngStream rng(options.seed, core::StreamTag::init);
+  std::string natural = "dense";
+  if (weights) {
+    built.init = "explicit";
+    net.w = network::DenseWeights(*weights);
+  } else if (init == "random") {
+    if (n > kDenseLimit) {
+      throw c.error("network.init", "random dense weights for N = " + std::to_string(n),
+                    "N <= " + std::to_string(kDenseLimit) + ", or init = \"sparse_random\"");
+    }
+    // w_ij ~ N(0, scale²/N): entry (i, j) is draw (step i, index j) of the init stream.
+    network::DenseWeights w(n, n);
+    const double sd = scale / std::sqrt(static_cast<double>(n));
+    for (std::int64_t i = 0; i < n; ++i) {
+      for (std::int64_t j = 0; j < n; ++j) w(i, j) = sd * rng.normal(i, j);
+    }
+    net.w = std::move(w);
+    built.init = "random";
+  } else if (init == "permutation") {
+    if (perm_kind == "cyclic") {
+      net.w = network::cyclic_permutation(n, scale);
+    } else {
+      // Fisher–Yates shuffle with the init stream (replica 1).
+      const core::RngStream prng(options.seed, core::StreamTag::init, 1);
+      network::PermutationWeights p;
+      p.source.resize(static_cast<std::size_t>(n));
+      for (std::int64_t i = 0; i < n; ++i)
+        p.source[static_cast<std::size_t>(i)] = static_cast<std::int32_t>(i);
+      for (std::int64_t k = n - 1; k > 0; --k) {
+        const auto r = static_cast<std::int64_t>(
+            prng.below(0, static_cast<std::uint64_t>(k), static_cast<std::uint64_t>(k + 1)));
+        std::swap(p.source[static_cast<std::size_t>(k)], p.source[static_cast<std::size_t>(r)]);
+      }
+      p.value = Vector::Constant(n, scale);
+      net.w = std::move(p);
+    }
+    built.init = perm_kind + " permutation";
+    natural = "permutation";
+  } else if (init == "sparse_random") {
+    if (nnz > n) {
+      throw c.error("network.nnz_per_row",
+                    std::to_string(nnz) + " non-zeros per row exceed N = " + std::to_string(n),
+                    "nnz_per_row <= network.n");
+    }
+    // Row i: k distinct columns drawn uniformly (draw (i, attempt) of the init stream,
+    // replica 2), values N(0, scale²/k) so that every row has the norm of a random dense row.
+    const core::RngStream col_rng(options.seed, core::StreamTag::init, 2);
+    std::vector<Eigen::Triplet<double, std::int32_t>> t;
+    t.reserve(static_cast<std::size_t>(n * nnz));
+    const double sd = scale / std::sqrt(static_cast<double>(nnz));
+    for (std::int64_t i = 0; i < n; ++i) {
+      std::set<std::int64_t> cols;
+      for (std::uint64_t a = 0; static_cast<std::int64_t>(cols.size()) < nnz; ++a) {
+        cols.insert(static_cast<std::int64_t>(
+            col_rng.below(static_cast<std::uint64_t>(i), a, static_cast<std::uint64_t>(n))));
+      }
+      std::int64_t k = 0;
+      for (auto j : cols) {
+        t.emplace_back(static_cast<std::int32_t>(i), static_cast<std::int32_t>(j),
+                       sd * rng.normal(i, k++));
+      }
+    }
+    network::SparseWeights w(n, n);
+    w.setFromTriplets(t.begin(), t.end());
+    net.w = std::move(w);
+    built.init = "sparse_random";
+    natural = "sparse";
+  } else {  // zero
+    if (n > kAnalysisLimit) {
+      net.w = network::SparseWeights(n, n);
+      natural = "sparse";
+    } else {
+      net.w = network::DenseWeights::Zero(n, n);
+    }
+    built.init = "zero";
+  }
+  const std::string target = layout == "auto" ? natural : layout;
+  if (target == "dense" && !std::holds_alternative<network::DenseWeights>(net.w)) {
+    if (n > kDenseLimit) {
+      throw c.error("network.layout", "dense weights for N = " + std::to_string(n),
+                    "N <= " + std::to_string(kDenseLimit) + " for the dense layout");
+    }
+    net.w = network::to_dense(net.w);
+  } else if (target == "sparse") {
+    net.w = to_sparse(net.w, n);
+  } else if (target == "permutation") {
+    auto p = as_permutation(net.w);
+    if (!p) {
+      throw c.error("network.layout",
+                    "the weights are not a permutation (one non-zero per row and column)",
+                    "layout = \"dense\" or \"sparse\" for these weights");
+    }
+    net.w = std::move(*p);
+  }
+  net.validate();
+  return built;
+}
+
+}  // namespace nnworld::lab
