@@ -1,4 +1,6 @@
-"""Figures: one PNG per dataset of DIR/data.h5 whose "plot" attribute is not "none".
+"""Figures: one PNG per dataset of DIR/data.h5 whose "plot" attribute is not "none";
+1-D datasets that share a "figure" attribute are overlaid in one PNG instead, each under
+its "legend" attribute, with its "errors" as error bars.
 
 numpy, h5py and matplotlib are optional: when one cannot be imported the report is
 still written, with a note saying why there are no figures.
@@ -350,6 +352,68 @@ def _plot_one(mods, h5file, info, by_path, out_file):
     return kind, notes
 
 
+def _plot_group(mods, h5file, name, members, by_path, out_file):
+    """Overlay the 1-D datasets in members (a figure group) in out_file; return notes.
+    Raise ValueError when none of them can be drawn."""
+    np = mods.np
+    fig = mods.Figure(figsize=FIGSIZE)
+    mods.Canvas(fig)
+    ax = fig.add_subplot()
+    ax.set_title(name, fontsize=11)
+    notes, x_labels, y_labels, drawn, logy = [], [], [], 0, False
+    for info in members:
+        data = np.asarray(h5file[info.path][()], dtype=float).reshape(-1)
+        if data.size == 0:
+            notes.append(f"{info.path}: empty")
+            continue
+        bad = ~np.isfinite(data)
+        if bad.any():
+            data = np.where(bad, np.nan, data)
+            notes.append(f"{info.path}: {int(bad.sum())} non-finite values not drawn")
+        x, x_label, axis_note = _resolve_axis(mods, h5file, info, data.shape[0], by_path)
+        if axis_note:
+            notes.append(f"{info.path}: {axis_note}")
+        xs = x if x is not None else np.arange(data.shape[0], dtype=float)
+        if x_label and x_label not in x_labels:
+            x_labels.append(x_label)
+        y = _value_label(info)
+        if y and y not in y_labels:
+            y_labels.append(y)
+        legend = info.attrs.get("legend") or info.path
+        marker = "o" if data.shape[0] <= 40 else None
+        err = _error_bars(np, h5file, info, data.shape)
+        if err is not None:
+            ax.errorbar(xs, data, yerr=err, lw=1.2, marker=marker, ms=3, capsize=3, label=legend)
+            notes.append(f'{legend}: error bars ± {info.attrs.get("errors").strip()}')
+        else:
+            ax.plot(xs, data, lw=1.2, marker=marker, ms=3, label=legend)
+        logy = logy or (info.attrs.get("plot") or "").strip().lower() == "logy"
+        drawn += 1
+    if drawn == 0:
+        raise ValueError("not plotted: no drawable member")
+    ax.set_xlabel(" / ".join(x_labels) if x_labels else "index")
+    ax.set_ylabel(" / ".join(y_labels))
+    if logy:
+        ax.set_yscale("log", nonpositive="mask")
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout(pad=0.6)
+    _save_atomic(fig, out_file)
+    return notes
+
+
+def _figure_groups(datasets):
+    """{figure name: [DatasetInfo]} for the 1-D datasets with a "figure" attribute, in
+    order of first appearance."""
+    groups = {}
+    for info in datasets:
+        name = (info.attrs.get("figure") or "").strip()
+        kind = (info.attrs.get("plot") or "").strip().lower()
+        if name and kind != "none" and len(info.shape) == 1:
+            groups.setdefault(name, []).append(info)
+    return groups
+
+
 def _save_atomic(fig, out_file):
     directory = os.path.dirname(out_file)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".png", dir=directory)
@@ -409,9 +473,44 @@ def make_figures(run_dir, summary):
                 if isinstance(a, str) and a.replace(".", "/").strip("/") not in known:
                     if a.strip("/") not in known:
                         result.notes.append(f'array "{a}" listed in summary.json is not in data.h5')
+        groups = _figure_groups(datasets)
+        grouped = {m.path for members in groups.values() for m in members}
+        group_first = {members[0].path: name for name, members in groups.items()}
         for info in datasets:
             kind = (info.attrs.get("plot") or "").strip().lower()
             if kind == "none":
+                continue
+            if info.path in grouped:
+                name = group_first.get(info.path)
+                if name is None:
+                    continue  # drawn in its group's figure
+                members = groups[name]
+                filename = figure_filename("figure/" + name)
+                try:
+                    os.makedirs(fig_dir, exist_ok=True)
+                    notes = _plot_group(
+                        mods, h5file, name, members, by_path, os.path.join(fig_dir, filename)
+                    )
+                except ValueError as e:
+                    result.notes.append(f"figure {name}: {e}")
+                    continue
+                except Exception as e:
+                    result.notes.append(f"figure {name}: failed ({type(e).__name__}: {e})")
+                    continue
+                produced.add(filename)
+                descriptions = "; ".join(
+                    f'{m.attrs.get("legend") or m.path}: {m.attrs.get("description") or m.path}'
+                    for m in members
+                )
+                result.figures.append(
+                    FigureInfo(
+                        ", ".join(m.path for m in members),
+                        filename,
+                        "; ".join(p for p in [descriptions] + notes if p),
+                        "×".join(str(n) for n in members[0].shape),
+                        "overlay",
+                    )
+                )
                 continue
             if not kind and info.path in used_as_axis:
                 continue  # an x-axis for other datasets, without its own plot request

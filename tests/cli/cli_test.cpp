@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <hdf5.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -36,10 +37,12 @@ class Cli : public ::testing::Test {
  protected:
   void SetUp() override {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::temp_directory_path() / (std::string("nnworld_cli_") + info->name());
+    // The pid keeps concurrent runs of the suite (release and asan builds) apart.
+    const std::string tag = std::string(info->name()) + "_" + std::to_string(getpid());
+    dir_ = fs::temp_directory_path() / ("nnworld_cli_" + tag);
     fs::remove_all(dir_);
     fs::create_directories(dir_);
-    io_ = fs::temp_directory_path() / (std::string("nnworld_cli_io_") + info->name());
+    io_ = fs::temp_directory_path() / ("nnworld_cli_io_" + tag);
     fs::remove_all(io_);
     fs::create_directories(io_);
   }

@@ -2,6 +2,7 @@
 #include "nnworld/io/config.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
@@ -255,7 +256,8 @@ TEST(Config, MalformedTomlAndMissingFile) {
 }
 
 TEST(Config, FromFileResolvesPathsRelativeToTheFile) {
-  const auto dir = std::filesystem::temp_directory_path() / "nnworld_config_test";
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("nnworld_config_test_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   const auto file = dir / "c.toml";
   std::ofstream(file) << "[data]\nsource = \"d.csv\"\n";

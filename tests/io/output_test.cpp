@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 #include <hdf5.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
@@ -26,8 +27,8 @@ class TempDir {
  public:
   TempDir() {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    path_ = fs::temp_directory_path() /
-            (std::string("nnworld_io_") + info->test_suite_name() + "_" + info->name());
+    path_ = fs::temp_directory_path() / (std::string("nnworld_io_") + info->test_suite_name() +
+                                         "_" + info->name() + "_" + std::to_string(::getpid()));
     fs::remove_all(path_);
     fs::create_directories(path_);
   }

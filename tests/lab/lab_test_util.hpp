@@ -2,6 +2,7 @@
 // Helpers for the experiment tests: a temporary directory and a run of a config text.
 #include <gtest/gtest.h>
 #include <hdf5.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -22,8 +23,8 @@ class TempDir {
  public:
   TempDir() {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    path_ = fs::temp_directory_path() /
-            (std::string("nnworld_lab_") + info->test_suite_name() + "_" + info->name());
+    path_ = fs::temp_directory_path() / (std::string("nnworld_lab_") + info->test_suite_name() +
+                                         "_" + info->name() + "_" + std::to_string(::getpid()));
     fs::remove_all(path_);
     fs::create_directories(path_);
   }

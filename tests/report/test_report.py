@@ -416,10 +416,6 @@ class FormattingTest(unittest.TestCase):
         self.assertEqual(counts.line(), "1 oracles passed, 1 failed; 1 claims held, 1 not")
 
 
-if __name__ == "__main__":
-    unittest.main()
-
-
 class ErrorBarsTest(ReportTestBase):
     def test_errors_attribute_draws_error_bars(self):
         from nnworld_report import figures
@@ -449,3 +445,40 @@ class ErrorBarsTest(ReportTestBase):
         self.assertNotIn("error bars", captions["log_z/laplace"])
         self.assertNotIn("log_z_stderr/sampling", captions)  # plot = none
         self.assertTrue(os.path.isfile(os.path.join(run, "figures", result.figures[0].filename)))
+
+
+class FigureGroupTest(ReportTestBase):
+    def test_figure_attribute_overlays_datasets(self):
+        from nnworld_report import figures
+
+        run = os.path.join(self.tmp, "groups")
+        write_summary(run, nnworld="0.1.0", experiment="partition", status="ok", seed=1,
+                      threads=1, config={}, observables={}, checks=[], wall_seconds=0.1,
+                      arrays=None)
+        with h5py.File(os.path.join(run, "data.h5"), "w") as f:
+            f["beta"] = np.array([1.0, 10.0, 100.0])
+            f["beta"].attrs["plot"] = "none"
+            for method, values in (("laplace", [2.11, -0.19, -2.49]), ("sampling", [2.1, -0.2, -2.5])):
+                d = f.create_dataset("log_z/" + method, data=np.array(values))
+                d.attrs["axis"] = "beta"
+                d.attrs["plot"] = "line"
+                d.attrs["figure"] = "log_z"
+                d.attrs["legend"] = method
+            f["log_z/sampling"].attrs["errors"] = "log_z_stderr/sampling"
+            e = f.create_dataset("log_z_stderr/sampling", data=np.array([1e-3, 2e-4, 3e-5]))
+            e.attrs["plot"] = "none"
+            # a figure group of one 2-D dataset is not grouped: drawn on its own
+            m = f.create_dataset("spectra", data=np.ones((3, 2)))
+            m.attrs["figure"] = "spectra"
+        result = figures.make_figures(run, {"arrays": None})
+        files = sorted(fig.filename for fig in result.figures)
+        self.assertEqual(files, ["figure__log_z.png", "spectra.png"])
+        overlay = next(fig for fig in result.figures if fig.filename == "figure__log_z.png")
+        self.assertEqual(overlay.kind, "overlay")
+        self.assertEqual(overlay.path, "log_z/laplace, log_z/sampling")
+        self.assertIn("sampling: error bars ± log_z_stderr/sampling", overlay.caption)
+        self.assertTrue(os.path.isfile(os.path.join(run, "figures", "figure__log_z.png")))
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -97,6 +97,8 @@ struct DatasetInfo {
   std::string axis;    // path of the dataset giving the x-axis values
   std::string plot;    // "line" | "image" | "logy" | "none"
   std::string errors;  // path of a dataset of the same shape: ± error bars of the values
+  std::string figure;  // 1-D datasets with the same figure name are overlaid in one figure
+  std::string legend;  // this dataset's entry in the legend of that figure
 };
 
 class H5Writer {

@@ -35,12 +35,16 @@ constexpr std::int64_t kLaplaceLimit = 2000;
 constexpr double kNan = std::numeric_limits<double>::quiet_NaN();
 
 io::DatasetInfo info(std::string description, std::string label, std::string plot,
-                     std::string axis = {}) {
+                     std::string axis = {}, std::string figure = {}, std::string legend = {},
+                     std::string errors = {}) {
   io::DatasetInfo d;
   d.description = std::move(description);
   d.label = std::move(label);
   d.plot = std::move(plot);
   d.axis = std::move(axis);
+  d.figure = std::move(figure);
+  d.legend = std::move(legend);
+  d.errors = std::move(errors);
   return d;
 }
 
@@ -322,16 +326,20 @@ void LearningPlan::execute(RunContext& ctx) {
                      info("dataset mean of H after each segment", "⟨H⟩ data", "logy", ax));
     const std::string lap = " (Laplace form) at the fixed β";
     ctx.record_array("learning/laplace/S_x", s.s_x,
-                     info("total entropy S_x = β(U − F) (13)" + lap, "S_x", "line", ax));
+                     info("total entropy S_x = β(U − F) (13)" + lap, "S_x", "line", ax, "entropy",
+                          "S_x (Laplace)"));
+    ctx.record_array("learning/laplace/S0", s.s0,
+                     info("thermodynamic entropy S₀ = (N/2)(1 + log(2π/β)) (14)", "S₀", "line", ax,
+                          "entropy", "S₀ (Laplace)"));
     ctx.record_array(
-        "learning/laplace/S0", s.s0,
-        info("thermodynamic entropy S₀ = (N/2)(1 + log(2π/β)) (14)", "S₀", "line", ax));
-    ctx.record_array("learning/laplace/C", s.complexity,
-                     info("complexity C = S_x − S₀ (12)" + lap, "C", "line", ax));
-    ctx.record_array("learning/laplace/U", s.u,
-                     info("average loss U = ⟨H⟩ (10)" + lap, "U", "line", ax));
-    ctx.record_array("learning/laplace/F", s.f,
-                     info("free energy F = −log Z/β (6)" + lap, "F", "line", ax));
+        "learning/laplace/C", s.complexity,
+        info("complexity C = S_x − S₀ (12)" + lap, "C", "line", ax, "entropy", "C (Laplace)"));
+    ctx.record_array(
+        "learning/laplace/U", s.u,
+        info("average loss U = ⟨H⟩ (10)" + lap, "U", "line", ax, "energy", "U (Laplace)"));
+    ctx.record_array(
+        "learning/laplace/F", s.f,
+        info("free energy F = −log Z/β (6)" + lap, "F", "line", ax, "energy", "F (Laplace)"));
     std::vector<double> minima(s.minima.begin(), s.minima.end());
     ctx.record_array(
         "learning/laplace/minima", minima,
@@ -341,14 +349,18 @@ void LearningPlan::execute(RunContext& ctx) {
     ctx.record_array(sax, s.sampled_step,
                      info("SGD steps done at the AIS estimates", "step", "none"));
     ctx.record_array("learning/sampled/S_x", s.ss_x,
-                     info("total entropy S_x = βU + log Z (13), AIS", "S_x", "line", sax));
+                     info("total entropy S_x = βU + log Z (13), AIS", "S_x", "line", sax, "entropy",
+                          "S_x (AIS)", "learning/sampled/S_x_stderr"));
     ctx.record_array("learning/sampled/S_x_stderr", s.ss_x_err,
                      info("standard error of the AIS S_x", "stderr", "none", sax));
     ctx.record_array("learning/sampled/U", s.su,
-                     info("average loss U = ⟨H⟩ (10), AIS", "U", "line", sax));
+                     info("average loss U = ⟨H⟩ (10), AIS", "U", "line", sax, "energy", "U (AIS)",
+                          "learning/sampled/U_stderr"));
     ctx.record_array("learning/sampled/U_stderr", s.su_err,
                      info("standard error of the AIS U", "stderr", "none", sax));
-    ctx.record_array("learning/sampled/F", s.sf, info("free energy F (6), AIS", "F", "line", sax));
+    ctx.record_array("learning/sampled/F", s.sf,
+                     info("free energy F (6), AIS", "F", "line", sax, "energy", "F (AIS)",
+                          "learning/sampled/F_stderr"));
     ctx.record_array("learning/sampled/F_stderr", s.sf_err,
                      info("standard error of the AIS F", "stderr", "none", sax));
     ctx.record_array("learning/sampled/ess", s.ess,

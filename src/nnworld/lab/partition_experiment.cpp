@@ -338,8 +338,8 @@ void PartitionPlan::execute(RunContext& ctx) {
   }
   progress->finish();
 
-  // Observables (null in summary.json where not finite) and arrays (NaN there), one figure per
-  // figure per quantity and method, sampling with error bars (dataset attribute "errors").
+  // Observables (null in summary.json where not finite) and arrays (NaN there); one figure per
+  // quantity with every method in it (attribute "figure"), sampling with error bars ("errors").
   for (const auto& m : methods) {
     const Series& r = out.at(m);
     const bool sampled = m == "sampling";
@@ -357,8 +357,10 @@ void PartitionPlan::execute(RunContext& ctx) {
                          info("standard error of " + label + " (" + m + ")", "σ(" + label + ")",
                               "none", "beta"));
       }
-      ctx.record_array(name + "/" + m, v,
-                       info(description + ", " + m, label, "line", "beta", errors));
+      io::DatasetInfo d = info(description + ", " + m, label, "line", "beta", errors);
+      d.figure = name;  // one figure per quantity, every method in it
+      d.legend = m;
+      ctx.record_array(name + "/" + m, v, d);
     };
     put("log_z", r.log_z, "log Z(β) of (5)", "log Z", sampled ? &r.log_z_stderr : nullptr);
     put("free_energy", r.free_energy, "F = −log Z / β (6)", "F", nullptr);
@@ -511,7 +513,9 @@ void PartitionPlan::execute(RunContext& ctx) {
                    .tolerance = 5.0 * se,
                    .passed = std::abs(d) <= 5.0 * se,
                    .note = "∂q U at β = " + fmt(bd) + " by a central difference (k = " + fmt(k) +
-                           ") of AIS ⟨H⟩; tolerance = 5 standard errors = " + fmt(5.0 * se)});
+                           ") of AIS ⟨H⟩; tolerance = 5 standard errors = " + fmt(5.0 * se) +
+                           "; a pass means only that sampling does not resolve ∂q U from 0 "
+                           "(quadrature, where it runs, is the decisive test)"});
     } catch (const Divergence&) {
       throw;
     } catch (const Error& e) {
