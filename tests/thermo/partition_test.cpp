@@ -125,8 +125,7 @@ TEST(ThermoMinima, MassShiftsTheMinimumAwayFromTheFixedPoint) {
 TEST(LogDetSpd, BothPathsMatchTheEigenvalues) {
   for (const Eigen::Index n : {50, 400}) {
     Eigen::MatrixXd r = Eigen::MatrixXd::Random(n, n) * std::sqrt(3.0 / static_cast<double>(n));
-    const Eigen::MatrixXd a =
-        0.5 * (r + r.transpose()) + 2.0 * Eigen::MatrixXd::Identity(n, n);
+    const Eigen::MatrixXd a = 0.5 * (r + r.transpose()) + 2.0 * Eigen::MatrixXd::Identity(n, n);
     const Eigen::VectorXd ev = Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>(a).eigenvalues();
     const double expected = ev.array().log().sum();
     // Both are backward stable: |error| ≲ n ε κ-independent for a log det sum of n terms.

@@ -53,8 +53,10 @@ class Expression {
   [[nodiscard]] double derivative(std::span<const double> values, std::size_t v,
                                   double h = 1e-3) const;
 
+ public:
+  struct Impl;  // muParser state (defined in expression.cpp)
+
  private:
-  struct Impl;
   std::string text_;
   std::vector<std::string> variables_;
   std::unique_ptr<Impl> impl_;

@@ -2,6 +2,8 @@
 
 #include <fftw3.h>
 
+#include <algorithm>
+#include <array>
 #include <mutex>
 #include <stdexcept>
 
@@ -15,20 +17,22 @@ std::mutex& planner_mutex() {
   return m;
 }
 
-fftw_complex* as_fftw(Complex* p) { return reinterpret_cast<fftw_complex*>(p); }
+fftw_complex* as_fftw(Complex* p) {
+  return reinterpret_cast<fftw_complex*>(p);
+}
 
 }  // namespace
 
 // The 1-D plans of one axis: `full` for a chunk of `chunk` lines, `rest` for the last, shorter
 // chunk of a block (null when the lines divide evenly).
 struct Fft::AxisPlans {
-  std::int64_t n = 0;        // transform length
-  std::int64_t stride = 1;   // distance between consecutive points of a line
-  std::int64_t dist = 1;     // distance between consecutive lines of a chunk
-  std::int64_t lines = 0;    // lines per block (s for strided axes, all lines for the last)
-  std::int64_t blocks = 0;   // independent blocks (outer indices)
+  std::int64_t n = 0;       // transform length
+  std::int64_t stride = 1;  // distance between consecutive points of a line
+  std::int64_t dist = 1;    // distance between consecutive lines of a chunk
+  std::int64_t lines = 0;   // lines per block (s for strided axes, all lines for the last)
+  std::int64_t blocks = 0;  // independent blocks (outer indices)
   std::int64_t block_step = 0;
-  std::int64_t chunk = 1;    // lines per chunk (fixed by the grid, not by the thread count)
+  std::int64_t chunk = 1;  // lines per chunk (fixed by the grid, not by the thread count)
   fftw_plan forward_full = nullptr, backward_full = nullptr;
   fftw_plan forward_rest = nullptr, backward_rest = nullptr;
   ~AxisPlans() {
@@ -67,11 +71,10 @@ Fft::Fft(const Grid& grid) : grid_(grid) {
     }
     const int n = static_cast<int>(ax->n);
     auto make = [&](std::int64_t howmany, int sign) {
-      fftw_plan p = fftw_plan_many_dft(1, &n, static_cast<int>(howmany), as_fftw(scratch.data()),
-                                       nullptr, static_cast<int>(ax->stride),
-                                       static_cast<int>(ax->dist), as_fftw(scratch.data()),
-                                       nullptr, static_cast<int>(ax->stride),
-                                       static_cast<int>(ax->dist), sign, FFTW_ESTIMATE);
+      fftw_plan p = fftw_plan_many_dft(
+          1, &n, static_cast<int>(howmany), as_fftw(scratch.data()), nullptr,
+          static_cast<int>(ax->stride), static_cast<int>(ax->dist), as_fftw(scratch.data()),
+          nullptr, static_cast<int>(ax->stride), static_cast<int>(ax->dist), sign, FFTW_ESTIMATE);
       if (!p) throw std::runtime_error("FFTW could not make a plan");
       return p;
     };
@@ -125,8 +128,12 @@ void Fft::transform(std::span<Complex> data, bool forward) const {
   }
 }
 
-void Fft::forward(std::span<Complex> data) const { transform(data, true); }
-void Fft::backward(std::span<Complex> data) const { transform(data, false); }
+void Fft::forward(std::span<Complex> data) const {
+  transform(data, true);
+}
+void Fft::backward(std::span<Complex> data) const {
+  transform(data, false);
+}
 
 namespace {
 

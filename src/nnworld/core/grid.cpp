@@ -7,7 +7,9 @@
 
 namespace nnworld::core {
 
-const char* boundary_name(Boundary b) { return b == Boundary::periodic ? "periodic" : "box"; }
+const char* boundary_name(Boundary b) {
+  return b == Boundary::periodic ? "periodic" : "box";
+}
 
 double Grid::cell_volume() const {
   double v = 1.0;
@@ -69,8 +71,7 @@ std::string Grid::describe() const {
 Grid make_grid(std::span<const std::int64_t> points, std::span<const double> extent,
                Boundary boundary) {
   if (points.empty() || points.size() > 3) {
-    throw std::invalid_argument("a grid has 1, 2 or 3 axes, got " +
-                                std::to_string(points.size()));
+    throw std::invalid_argument("a grid has 1, 2 or 3 axes, got " + std::to_string(points.size()));
   }
   if (extent.size() != points.size() && extent.size() != 1) {
     throw std::invalid_argument("grid extent: one L per axis (or one for all), got " +

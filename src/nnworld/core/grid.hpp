@@ -24,7 +24,7 @@ enum class Boundary { periodic, box };
 using Point = std::array<double, 3>;  // q1, q2, q3 (unused axes are 0)
 
 struct Grid {
-  int dims = 1;                               // K
+  int dims = 1;                                 // K
   std::array<std::int64_t, 3> points{1, 1, 1};  // n_a (1 for unused axes)
   std::array<double, 3> extent{1.0, 1.0, 1.0};  // L_a: axis a covers [−L_a, L_a)
   Boundary boundary = Boundary::periodic;
