@@ -9,6 +9,7 @@
 
 #include "network_fixtures.hpp"
 #include "nnworld/core/error.hpp"
+#include "nnworld/network/kernels.hpp"
 #include "nnworld/network/network.hpp"
 
 namespace nnworld::network {
@@ -200,6 +201,34 @@ TEST(StateMap, BitIdenticalForAnyThreadCount) {
     }
   }
   omp_set_num_threads(saved);
+}
+
+// From N = kernels::blas_gemm_from the dense batch tiles run in OpenBLAS's dgemm: the result
+// against Eigen's product (an independent GEMM) within the summation-order bound, and
+// bit-identical for 1, 2 and 3 threads (each tile is one serial dgemm whatever the count).
+TEST(StateMap, LargeDenseBatchThroughBlasIsExactAndThreadIndependent) {
+  std::mt19937_64 rng(11);
+  const std::int64_t n = kernels::blas_gemm_from;
+  const Network net = testing::random_network(Layout::dense, n, ActivationKind::linear, rng, 0.3);
+  Matrix x(n, 300);  // two column tiles: 256 + 44
+  for (std::int64_t c = 0; c < x.cols(); ++c) x.col(c) = testing::random_vector(n, rng);
+  const auto& w = std::get<DenseWeights>(net.w);
+  const Matrix reference = (w * x).colwise() + net.b;
+  const int saved = omp_get_max_threads();
+  std::vector<Matrix> outs;
+  for (const int threads : {1, 2, 3}) {
+    omp_set_num_threads(threads);
+    outs.push_back(state_map_batch(net, x));
+  }
+  omp_set_num_threads(saved);
+  for (std::int64_t c = 0; c < x.cols(); c += 37) {
+    const Vector mag = testing::row_magnitude(net, Vector(x.col(c)));
+    for (std::int64_t i = 0; i < n; ++i) {
+      ASSERT_NEAR(outs[0](i, c), reference(i, c), map_tolerance(n, mag[i], reference(i, c)));
+    }
+  }
+  EXPECT_TRUE((outs[1].array() == outs[0].array()).all());
+  EXPECT_TRUE((outs[2].array() == outs[0].array()).all());
 }
 
 }  // namespace

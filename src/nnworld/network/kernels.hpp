@@ -7,7 +7,8 @@
 // problem (never on the thread count), and every output element is computed inside one chunk by
 // a fixed sequence of operations, so results are bit-identical for any number of threads.
 //   dense, one state:   GEMV on row chunks of 64 rows, then + b and f on the chunk;
-//   dense, a batch:     GEMM on tiles (rows depend on N only) × 256 columns, then f on the tile;
+//   dense, a batch:     GEMM on tiles (rows depend on N only) × 256 columns, then f on the tile
+//                       (Eigen's kernel below N = 2048, OpenBLAS dgemm on one thread above);
 //   sparse (CSR):       row blocks; row dot product (four partial sums), then + b, then f;
 //   sparse, a batch:    16 columns at a time through a row-major copy (contiguous gathers);
 //   permutation:        out_i = value_i x_{source_i} + b_i on blocks of 512 rows (gathers
@@ -18,17 +19,19 @@
 #include <cmath>
 #include <cstdint>
 
+#include "nnworld/core/lapack.hpp"
 #include "nnworld/network/network.hpp"
 
 namespace nnworld::network::kernels {
 
-inline constexpr std::int64_t gemv_rows = 64;        // dense rows per chunk (one state)
-inline constexpr std::int64_t gemm_cols = 256;       // dense columns per tile (batch)
-inline constexpr std::int64_t block_rows = 1024;     // rows per chunk (sparse)
-inline constexpr std::int64_t perm_rows = 512;       // rows per chunk (permutation)
-inline constexpr std::int64_t perm_prefetch = 128;   // gather prefetch distance (rows)
-inline constexpr std::int64_t spmm_width = 16;       // batch columns per sparse pass
-inline constexpr double min_parallel_work = 131072;  // multiply–adds below which one thread runs
+inline constexpr std::int64_t gemv_rows = 64;         // dense rows per chunk (one state)
+inline constexpr std::int64_t gemm_cols = 256;        // dense columns per tile (batch)
+inline constexpr std::int64_t block_rows = 1024;      // rows per chunk (sparse)
+inline constexpr std::int64_t perm_rows = 512;        // rows per chunk (permutation)
+inline constexpr std::int64_t perm_prefetch = 128;    // gather prefetch distance (rows)
+inline constexpr std::int64_t spmm_width = 16;        // batch columns per sparse pass
+inline constexpr double min_parallel_work = 131072;   // multiply–adds below which one thread runs
+inline constexpr std::int64_t blas_gemm_from = 2048;  // N from which batch tiles use OpenBLAS
 
 inline int threads_for(double work) {
   return work < min_parallel_work ? 1 : omp_get_max_threads();
@@ -167,6 +170,10 @@ void map_batch(const DenseWeights& w, const Vector& b, const Matrix& x, Matrix& 
   const std::int64_t tasks = row_tiles * chunks(cols, gemm_cols);
   const int nt =
       threads_for(static_cast<double>(n) * static_cast<double>(n) * static_cast<double>(cols));
+  // From N = blas_gemm_from on, each tile's product runs in OpenBLAS's dgemm (one thread per
+  // tile; ~1.2× Eigen's micro-kernel there), below it in Eigen's. Both are fixed by N alone.
+  const bool blas = n >= blas_gemm_from;
+  if (blas) core::blas_single_thread();
 #pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1)
   for (std::int64_t t = 0; t < tasks; ++t) {
     const std::int64_t r0 = (t % row_tiles) * rows;
@@ -175,7 +182,13 @@ void map_batch(const DenseWeights& w, const Vector& b, const Matrix& x, Matrix& 
     const std::int64_t cl = std::min(gemm_cols, cols - c0);
     auto dst = out.block(r0, c0, rl, cl);
     dst.colwise() = b.segment(r0, rl);
-    dst.noalias() += w.middleRows(r0, rl) * x.middleCols(c0, cl);
+    if (blas) {
+      // Row-major w rows r0.. are the column-major (N × rl) matrix wᵀ: op = transpose.
+      core::gemm_serial(true, false, rl, cl, n, 1.0, w.data() + r0 * n, n, &x(0, c0), x.rows(), 1.0,
+                        &out(r0, c0), out.rows());
+    } else {
+      dst.noalias() += w.middleRows(r0, rl) * x.middleCols(c0, cl);
+    }
     for (std::int64_t j = 0; j < cl; ++j) apply_f<E>(&out(r0, c0 + j), rl);
   }
 }
