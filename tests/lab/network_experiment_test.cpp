@@ -341,9 +341,14 @@ TEST(NetworkExperiment, InconsistentConfigsAreRejectedBeforeAnythingIsWritten) {
                           NNWORLD_TEST_DATA),
             std::string("cfg.toml:9:10: key 'data.source': '") + NNWORLD_TEST_DATA +
                 "/tiny.csv' has 3 columns (expected 2 (inputs + outputs) or 1 (inputs only))");
+  // The expected list is every registered kind, in registry order.
+  std::string kinds;
+  for (const auto& k : nnworld::lab::experiment_kinds())
+    kinds += (kinds.empty() ? "" : ", ") + k.name;
   EXPECT_EQ(prepare_error("experiment = \"netwrk\"\n"),
             "cfg.toml:1:14: key 'experiment': unknown choice 'netwrk' (did you mean "
-            "'network'?) (expected one of network, learning, partition, world)");
+            "'network'?) (expected one of " +
+                kinds + ")");
   EXPECT_EQ(prepare_error("[network]\nn = 3\n"),
             "cfg.toml: missing top-level key 'experiment' (expected experiment = one of the "
             "kinds listed by `nnworld list`)");

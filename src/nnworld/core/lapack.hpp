@@ -6,9 +6,14 @@
 
 namespace nnworld::core {
 
+// Tile size of the blocked Cholesky below.
+inline constexpr std::int64_t kCholeskyTile = 256;
+
 // Factorises the symmetric positive-definite n×n column-major matrix `a` (leading dimension
-// n) in place as A = L Lᵀ, lower triangle, with OpenBLAS dpotrf on `threads` threads.
-// Returns false when A is not positive definite (LAPACK info > 0).
+// n) in place as A = L Lᵀ (lower triangle; the strict upper triangle is overwritten with
+// scratch) by a tiled right-looking algorithm on `threads` OpenMP threads, each tile one serial
+// OpenBLAS call: bit-identical for any thread count. Returns false when A is not positive
+// definite.
 bool cholesky_lower_in_place(double* a, std::int64_t n, int threads);
 
 // C = α op(A) op(B) + β C (column-major, BLAS dgemm; op = transpose when trans_* is true) on
