@@ -137,6 +137,110 @@ width = 0.3
   EXPECT_TRUE(noted);
 }
 
+TEST(FokkerPlanckExperiment, ReplicaEnsembleFollowsThePde) {
+  // M = 20000 replicas of the T4.2 Ornstein–Uhlenbeck process next to the PDE on 128 points:
+  // the histogram's L1 distance to p(t) is a sampling fluctuation around the de Moivre floor
+  // (ratio ≈ 1, sd of the ratio ≈ 0.1), so the acceptance criterion 3× holds with a wide margin
+  // at every record; EM dt = 5e-3 biases Var by γk dt/2 = 0.35 %, inside the variance oracle.
+  TempDir tmp;
+  const Ran r = run_config(R"toml(experiment = "fokker_planck"
+[trainable]
+diffusion = 0.3
+gamma = 0.7
+free_energy = "-q1^2"
+[grid]
+points = [128]
+extent = 5.0
+[fokker_planck]
+scheme = "spectral"
+[time]
+step = 1e-3
+end = 0.5
+record_every = 50
+[initial]
+width = 0.22360679774997896
+[ensemble]
+replicas = 20000
+time_step = 5e-3
+interpolation = "linear"
+)toml",
+                           tmp.path() / "out");
+  ASSERT_EQ(r.record.status, "ok") << r.record.error;
+  expect_all_checks_pass(r.summary);
+  const auto* l1 = find_check(
+      r.summary, "ensemble within 3× statistical floor of the Fokker–Planck solution (L1)");
+  ASSERT_NE(l1, nullptr);
+  EXPECT_LT((*l1)["value"].get<double>(), 3.0);
+  EXPECT_NE(find_check(r.summary, "ensemble variance = Fokker–Planck variance (5 se + EM bias)"),
+            nullptr);
+  const fs::path h5 = tmp.path() / "out" / "data.h5";
+  const auto ratio = read_h5(h5, "ensemble/l1_ratio").values;
+  ASSERT_EQ(ratio.size(), 11u);
+  for (double v : ratio) EXPECT_LT(v, 3.0);
+  const auto density = read_h5(h5, "ensemble/density");
+  ASSERT_EQ(density.dims.size(), 2u);
+  EXPECT_EQ(density.dims[0], 11u);
+  EXPECT_EQ(density.dims[1], 128u);
+  EXPECT_EQ(read_h5(h5, "ensemble/final/p").values.size(), 128u);
+  EXPECT_EQ(read_h5(h5, "ensemble/variance/q1").values.size(), 11u);
+  EXPECT_EQ(read_h5(h5, "ensemble/entropy_production/numeric").values.size(), 11u);
+  EXPECT_EQ(read_h5(h5, "ensemble/entropy_production/formula").values.size(), 11u);
+  EXPECT_EQ(r.summary["observables"]["ensemble"]["l1_floor"].size(), 11u);
+}
+
+TEST(FokkerPlanckExperiment, NetworkFreeEnergyIsTheLaplaceForm) {
+  // N = 2, b = 0, ŵ(q) = q ŵ₁ with ŵ₁ = [[0, 0.5], [0.5, 0]]: x* = 0 is the only fixed point for
+  // |q| < 2 and F = β⁻¹ log|det(I − ŵ)| + (N/2β) log(β/2π) = log(1 − q²/4) − log 2π at β = 1.
+  // Replicas in that F follow the PDE (L1 ≤ 3× floor).
+  TempDir tmp;
+  const Ran r = run_config(R"toml(experiment = "fokker_planck"
+[trainable]
+free_energy_source = "network"
+beta = 1.0
+diffusion = 0.25
+gamma = 2.0
+[network]
+n = 2
+weights = [[0.0, 0.0], [0.0, 0.0]]
+[ensemble]
+replicas = 20000
+time_step = 2e-3
+[ensemble.directions]
+weights = [[0.0, 0.5], [0.5, 0.0]]
+[grid]
+points = [64]
+extent = 1.5
+boundary = "box"
+[fokker_planck]
+scheme = "finite_volume"
+[time]
+step = 5e-4
+end = 0.2
+record_every = 40
+[initial]
+width = 0.2
+)toml",
+                           tmp.path() / "out");
+  ASSERT_EQ(r.record.status, "ok") << r.record.error;
+  expect_all_checks_pass(r.summary);
+  const auto* l1 = find_check(
+      r.summary, "ensemble within 3× statistical floor of the Fokker–Planck solution (L1)");
+  ASSERT_NE(l1, nullptr);
+  EXPECT_LT((*l1)["value"].get<double>(), 3.0);
+  // F at the grid points against the closed form: the Laplace log det at x* = 0 is exact up to
+  // rounding (tolerance 1e-10).
+  const fs::path h5 = tmp.path() / "out" / "data.h5";
+  const auto q = read_h5(h5, "q1").values;
+  const auto peq = read_h5(h5, "final/p_eq").values;
+  ASSERT_EQ(q.size(), 64u);
+  // p_eq ∝ (1 − q²/4)^{γ/(βD)} = (1 − q²/4)^8: ratios to the centre point.
+  const std::size_t c = 32;  // q = 0
+  ASSERT_NEAR(q[c], 0.0, 1e-12);
+  for (std::size_t i = 0; i < q.size(); i += 7) {
+    EXPECT_NEAR(peq[i] / peq[c], std::pow(1.0 - q[i] * q[i] / 4.0, 8), 1e-8);
+  }
+}
+
 TEST(FokkerPlanckExperiment, BadInputIsLocated) {
   const std::string base = "experiment = \"fokker_planck\"\n[trainable]\n";
   EXPECT_NE(prepare_error(base + "free_energy = \"-q1^2\"\n[checks]\nornstein_uhlenbeck = 1.0\n")
@@ -149,6 +253,11 @@ TEST(FokkerPlanckExperiment, BadInputIsLocated) {
   EXPECT_NE(prepare_error(base + "[time]\nstep = 1e-4\nend = 0.00015\n").find("not a multiple"),
             std::string::npos);
   EXPECT_NE(prepare_error(base + "[grid]\npoints = [8, 8, 8, 8]\n").find("1, 2 or 3"),
+            std::string::npos);
+  EXPECT_NE(prepare_error(base + "[ensemble]\nreplicas = 10\ntime_step = 1.5e-4\n")
+                .find("ensemble.time_step"),
+            std::string::npos);
+  EXPECT_NE(prepare_error(base + "[follow_up]\nenabled = true\n").find("need a network"),
             std::string::npos);
 }
 

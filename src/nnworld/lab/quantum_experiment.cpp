@@ -12,7 +12,9 @@
 #include "nnworld/core/expression.hpp"
 #include "nnworld/core/fft.hpp"
 #include "nnworld/core/grid.hpp"
+#include "nnworld/trainable/ensemble.hpp"
 #include "nnworld/trainable/euclidean.hpp"
+#include "nnworld/trainable/interference.hpp"
 #include "nnworld/trainable/madelung.hpp"
 #include "nnworld/trainable/parameters.hpp"
 #include "nnworld/trainable/schrodinger.hpp"
@@ -84,8 +86,16 @@ struct QuantumPlan final : Plan {
   double gs_tolerance = 1e-12;
   ClosedForm closed = ClosedForm::none;
   double omega = 0.0;
+  // Two-packet interference on the replica ensemble (spec §10 claim 2 test 3), replicas > 0.
+  std::int64_t ens_replicas = 0;
+  std::string ens_free_energy;
+  trainable::InterferenceOptions ens_options;
+  core::Grid ens_grid;
+  double ens_separation = 6.0;
+  std::uint64_t ens_seed_offset = 0;
 
   void execute(RunContext& ctx) override;
+  void run_interference(RunContext& ctx) const;
   void run_real_time(RunContext& ctx) const;
   void run_ground_state(RunContext& ctx) const;
   void run_bridge(RunContext& ctx) const;
@@ -352,6 +362,57 @@ std::unique_ptr<Plan> configure_quantum(Config& c, const RunOptions& /*options*/
       }
     }
   }
+  // ---- [ensemble]: the two-packet test on the replicas ----
+  plan->ens_replicas = c.get<std::int64_t>(
+      "ensemble.replicas", 0,
+      "M > 0: two packets of replicas moved by dq = γ∇F dt + √(2D) dW, searched for fringes of "
+      "spacing 2πħ′/|ΔP| next to the Schrödinger two-packet solution (spec §10 claim 2 test 3)",
+      Range::between(0, 1e7));
+  plan->ens_free_energy = c.get<std::string>("ensemble.free_energy", "-q1^2/2",
+                                             "F(q1) of the replicas' drift γ∇F (muParser)");
+  plan->ens_separation = c.get<double>("ensemble.separation", 6.0,
+                                       "packet centres at ∓separation/2", Range::positive());
+  auto& eo = plan->ens_options;
+  eo.sd[0] = c.get<double>("ensemble.width", 0.3, "sd of each packet", Range::positive());
+  eo.dt = c.get<double>("ensemble.time_step", 5e-3, "Euler–Maruyama step", Range::positive());
+  eo.steps = c.get<std::int64_t>("ensemble.steps", 1200, "EM steps", Range::between(1, 1e7));
+  eo.record_every = c.get<std::int64_t>("ensemble.record_every", 40, "steps between records",
+                                        Range::between(1, 1e7));
+  eo.scan_points = static_cast<int>(c.get<std::int64_t>(
+      "ensemble.scan_points", 64, "wavenumbers scanned in (0, 2k_f]", Range::between(1, 4096)));
+  eo.interpolation = c.get_choice("ensemble.interpolation", "cubic", "∇F between grid points",
+                                  {"linear", "cubic"}) == "linear"
+                         ? trainable::Interpolation::linear
+                         : trainable::Interpolation::cubic;
+  const auto ens_points = c.get<std::int64_t>(
+      "ensemble.points", 512, "points of the replicas' box grid for F", Range::between(8, 1e6));
+  const double ens_extent = c.get<double>(
+      "ensemble.extent", 8.0, "L of that grid: [−L, L), reflecting walls", Range::positive());
+  plan->ens_seed_offset = static_cast<std::uint64_t>(
+      c.get<std::int64_t>("ensemble.seed_offset", 0, "added to the run seed", Range::at_least(0)));
+  if (plan->ens_replicas > 0) {
+    if (plan->dims != 1) {
+      throw c.error("ensemble.replicas", "the two-packet test needs K = 1",
+                    "a one-entry initial.centre, or ensemble.replicas = 0");
+    }
+    if (!(trainable::hbar_prime_squared(k) > 0.0)) {
+      throw c.error("ensemble.replicas",
+                    "ħ′² = 4D/(γμ) − 1/μ² = " + fmt(trainable::hbar_prime_squared(k)) +
+                        " ≤ 0: no fringe wavenumber",
+                    "the quantum regime 0 < γ/μ < 4D, or ensemble.replicas = 0");
+    }
+    plan->ens_grid = core::make_grid({ens_points}, {ens_extent}, core::Boundary::box);
+    try {
+      const core::Expression f(plan->ens_free_energy, {"q1"});
+      (void)f(std::span<const double>(std::array<double, 1>{0.0}));
+    } catch (const core::ExpressionError& e) {
+      throw c.error("ensemble.free_energy", e.describe(), "a muParser formula in q1");
+    }
+    eo.replicas = plan->ens_replicas;
+    eo.centre1[0] = -plan->ens_separation / 2.0;
+    eo.centre2[0] = plan->ens_separation / 2.0;
+    eo.constants = k;
+  }
   return plan;
 }
 
@@ -424,6 +485,93 @@ void QuantumPlan::execute(RunContext& ctx) {
   } else {
     run_bridge(ctx);
   }
+  if (ens_replicas > 0) run_interference(ctx);
+}
+
+// The classical replica ensemble from two packets (interference.hpp) next to the Schrödinger
+// two-packet solution with ħ′ and M = 1/(2γ) (schrodinger_two_packets, V = 0): fringes of
+// wavenumber k_f = |ΔP|/ħ′ would add ≈ B/2 to |φ̂(k_f)| (B the packets' overlap); the replicas'
+// excess over the no-fringe envelope is measured as z = |φ̂ − φ_env|/noise.
+void QuantumPlan::run_interference(RunContext& ctx) const {
+  auto& s = ctx.summary();
+  const core::Expression f(ens_free_energy, {"q1"});
+  const trainable::FreeEnergyField field =
+      trainable::field_from_expression(ens_grid, f, trainable::GradientMethod::fd4);
+  trainable::InterferenceOptions o = ens_options;
+  o.seed = ctx.seed() + ens_seed_offset;
+  const trainable::InterferenceResult r = trainable::two_packet_interference(field, o);
+  const std::size_t b = r.best_overlap;
+  // The wave: |Ψ(T)|² of two packets with momenta ±|ΔP|/2 at their meeting time.
+  trainable::QuantumMap qm;
+  qm.hbar = r.hbar_prime;
+  qm.mass = trainable::mass(constants);
+  const double p_half = std::abs(r.delta_p) / 2.0;
+  const trainable::TwoPackets wave =
+      trainable::schrodinger_two_packets(grid, qm, ens_separation, o.sd[0], p_half);
+  Complex phi{0.0, 0.0};
+  double nrm = 0.0;
+  for (std::int64_t i = 0; i < grid.size(); ++i) {
+    const double q = grid.coordinate(0, i);
+    phi += wave.density[i] * std::exp(Complex(0.0, r.fringe_wavenumber * q));
+    nrm += wave.density[i];
+  }
+  const double wave_amp = std::abs(phi) / nrm;
+  const double wave_period = trainable::dominant_period(grid, wave.density);
+
+  ctx.record_array("ensemble/time", r.time, info("time of the replica records", "t", "none"));
+  ctx.record_array("ensemble/z", r.z,
+                   info("|φ̂(k_f) − φ_env(k_f)| / noise (replicas)", "z", "line", "ensemble/time"));
+  ctx.record_array("ensemble/amplitude", r.amplitude,
+                   info("|φ̂(k_f)| of the replicas", "|φ(k_f)|", "line", "ensemble/time",
+                        "fringe_amplitude", "replicas |φ̂(k_f)|"));
+  ctx.record_array("ensemble/envelope", r.envelope,
+                   info("|φ_env(k_f)|: the two-Gaussian no-fringe model", "|φ(k_f)|", "line",
+                        "ensemble/time", "fringe_amplitude", "no-fringe envelope"));
+  ctx.record_array("ensemble/noise", r.noise,
+                   info("sampling noise √((1 − |φ_env|²)/M)", "|φ(k_f)|", "line", "ensemble/time",
+                        "fringe_amplitude", "noise"));
+  ctx.record_array("ensemble/quantum_amplitude", r.quantum_amplitude,
+                   info("B/2: the fringe amplitude a wave with ħ′ would add", "|φ(k_f)|", "line",
+                        "ensemble/time", "fringe_amplitude", "wave B/2"));
+  ctx.record_array(
+      "ensemble/overlap", r.overlap,
+      info("Bhattacharyya overlap B of the two packets", "B", "line", "ensemble/time"));
+  ctx.record_array("ensemble/scan_max_z", r.scan_max_z,
+                   info("max z over k ∈ (0, 2k_f]", "z", "line", "ensemble/time"));
+  ctx.record_array("ensemble/schrodinger_density", wave.density,
+                   info("|Ψ(T)|² of the two Schrödinger packets at their meeting time", "|Ψ|²",
+                        "line", "grid/q1"));
+  double scan_max = 0.0;
+  for (double z : r.scan_max_z) scan_max = std::max(scan_max, z);
+  s.observable("ensemble.replicas", ens_replicas);
+  s.observable("ensemble.hbar_prime", r.hbar_prime);
+  s.observable("ensemble.delta_p", r.delta_p);
+  s.observable("ensemble.fringe_spacing", r.fringe_spacing);
+  s.observable("ensemble.fringe_z", r.z[b]);
+  s.observable("ensemble.fringe_z_max", *std::max_element(r.z.begin(), r.z.end()));
+  s.observable("ensemble.scan_max_z", scan_max);
+  s.observable("ensemble.overlap", r.overlap[b]);
+  s.observable("ensemble.amplitude", r.amplitude[b]);
+  s.observable("ensemble.noise", r.noise[b]);
+  s.observable("ensemble.quantum_amplitude", r.quantum_amplitude[b]);
+  s.observable("ensemble.schrodinger_amplitude", wave_amp);
+  s.observable("ensemble.schrodinger_period", wave_period);
+  s.observable("ensemble.schrodinger_time", wave.time);
+  s.add_check({.name = "the ensemble of learning networks shows interference fringes at spacing "
+                       "2πħ′/|ΔP|",
+               .kind = "claim",
+               .equation = "follow-up claim 2; spec §10 test 3",
+               .value = r.z[b],
+               .reference = wave_amp / r.noise[b],
+               .tolerance = 5.0,
+               .passed = r.z[b] >= 5.0,
+               .note = "passes if z >= 5 at the largest overlap (t = " + fmt(r.time[b]) +
+                       ", B = " + fmt(r.overlap[b]) + "): |φ̂(k_f)| = " + fmt(r.amplitude[b]) +
+                       ", noise " + fmt(r.noise[b]) + ", k_f = " + fmt(r.fringe_wavenumber) +
+                       ", spacing " + fmt(r.fringe_spacing) + "; max z over the scan and records " +
+                       fmt(scan_max) + "; the Schrödinger two packets (ħ′ = " + fmt(r.hbar_prime) +
+                       ") have |φ(k_f)| = " + fmt(wave_amp) +
+                       " (z = " + fmt(wave_amp / r.noise[b]) + ") and period " + fmt(wave_period)});
 }
 
 void QuantumPlan::run_real_time(RunContext& ctx) const {
