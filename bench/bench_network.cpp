@@ -24,7 +24,8 @@
 #include "nnworld/network/learning.hpp"
 #include "nnworld/network/network.hpp"
 
-void add_thermo_rows();  // bench_thermo.cpp
+void add_thermo_rows();     // bench_thermo.cpp
+void add_trainable_rows();  // bench_trainable.cpp
 
 namespace {
 
@@ -341,6 +342,7 @@ int main(int argc, char** argv) {
   add_permutation_rows();
   add_sgd_rows();
   add_thermo_rows();
+  add_trainable_rows();
   benchmark::Initialize(&n_args, args.data());
   if (benchmark::ReportUnrecognizedArguments(n_args, args.data())) return 2;
   benchmark::AddCustomContext("omp_threads", std::to_string(omp_get_max_threads()));

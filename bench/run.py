@@ -6,11 +6,12 @@
 
 Every round runs the whole C++ binary (Google Benchmark, --benchmark_format=json, median of 3
 repetitions per row), then the whole PyTorch peer (bench/peers/torch_network.py, median of
-≥ 5 samples per row; the log_det rows go to the NumPy peer bench/peers/numpy_thermo.py). The two sides alternate, so slow phases of a shared machine hit both;
-each side's time for a row is its fastest round. The table gives, per row: both times, the
-ratio peer/nnworld (> 1: nnworld is faster), nnworld's GB/s and GFLOP/s under the byte and flop
-models of bench/RESULTS.md, and for memory-bound rows the fraction of the measured copy
-bandwidth (row `copy`, memcpy of 256 MiB, read + write bytes).
+≥ 5 samples per row; the log_det rows go to the NumPy peer bench/peers/numpy_thermo.py, the
+split_step and ensemble_em rows to bench/peers/numpy_trainable.py). The two sides alternate, so
+slow phases of a shared machine hit both; each side's time for a row is its fastest round. The
+table gives, per row: both times, the ratio peer/nnworld (> 1: nnworld is faster), nnworld's GB/s
+and GFLOP/s under the byte and flop models of bench/RESULTS.md, and for memory-bound rows the
+fraction of the measured copy bandwidth (row `copy`, memcpy of 256 MiB, read + write bytes).
 
 The peer gets PyTorch's best setup on this machine: the OpenBLAS core autodetected
 (OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE removed from its environment), ATen's AVX-512 kernels where
@@ -30,7 +31,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 PEER = HERE / "peers" / "torch_network.py"
 # Rows whose peer is not PyTorch: (row-name prefix, peer script). The rest go to PEER.
-OTHER_PEERS = [("log_det/", HERE / "peers" / "numpy_thermo.py")]
+OTHER_PEERS = [("log_det/", HERE / "peers" / "numpy_thermo.py"),
+               ("split_step/", HERE / "peers" / "numpy_trainable.py"),
+               ("ensemble_em/", HERE / "peers" / "numpy_trainable.py")]
 PYTHON = "/usr/bin/python3"
 
 # Targets (bench/RESULTS.md): at least PyTorch's speed on every row; the sparse and permutation
@@ -40,7 +43,7 @@ BANDWIDTH_TARGET = 0.5
 
 def is_memory_bound(row):
     """Rows whose time is set by memory traffic: one state (batch 1), sparse, permutation."""
-    if row.startswith("copy/") or row.startswith("log_det/"):
+    if row.startswith(("copy/", "log_det/", "split_step/", "ensemble_em/")):
         return False
     return "/batch:" not in row or row.endswith("/batch:1")
 
@@ -248,12 +251,17 @@ def main():
     cache = l3_bytes()
     table, misses = build_table(rows, ours, peer, copy_bw, cache)
     out = sys.stdout
-    out.write(f"nnworld kernels vs PyTorch {info.get('torch', '?')} "
-              f"(OpenBLAS core {info.get('openblas_core', '?')}, ATen "
-              f"{info.get('cpu_capability', '?')})"
-              + (f" and NumPy {infos['numpy_thermo'].get('numpy', '?')}"
-                 if "numpy_thermo" in infos else "")
-              + f", {args.threads} threads, "
+    peers = []
+    if PEER.stem in infos:
+        peers.append(f"PyTorch {info.get('torch', '?')} (OpenBLAS core "
+                     f"{info.get('openblas_core', '?')}, ATen {info.get('cpu_capability', '?')})")
+    if "numpy_thermo" in infos:
+        peers.append(f"NumPy {infos['numpy_thermo'].get('numpy', '?')}")
+    if "numpy_trainable" in infos:
+        t = infos["numpy_trainable"]
+        peers.append(f"NumPy {t.get('numpy', '?')} / SciPy {t.get('scipy', '?')} / PyTorch "
+                     f"{t.get('torch', '?')} (trainable rows)")
+    out.write(f"nnworld kernels vs {' and '.join(peers)}, {args.threads} threads, "
               f"best of {args.rounds} rounds, {time.time() - t0:.0f} s, load average "
               f"{load:.2f} before / {os.getloadavg()[0]:.2f} after\n")
     if copy_bw:
