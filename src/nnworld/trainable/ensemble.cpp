@@ -122,9 +122,9 @@ void fd4_line(const double* f, std::int64_t stride, std::int64_t n, double h, bo
 // (Philox words; Box–Muller, vectorised; the update). Blocks are fixed by replica index, so
 // every replica sees the same arithmetic for any thread count.
 constexpr std::int64_t kBlock = 256;
-// Fewest blocks for a second thread: below ~3·10⁴ replicas (≈ 1 ms per step) a fork and barrier
-// per step cost more than they save on a shared machine.
-constexpr std::int64_t kParallelBlocks = 128;
+// Fewest blocks for a second thread (4096 replicas, ≈ 0.1 ms per step): below that a fork and
+// barrier per step cost more than they save (bench/RESULTS.md, ensemble_em rows).
+constexpr std::int64_t kParallelBlocks = 16;
 
 // The em_step kernel for K axes and one interpolation kind (dispatched once per call).
 template <int K, Interpolation I>

@@ -166,7 +166,7 @@ struct LangevinParameters {
 // words, kernels::normals); ∇F interpolated from the field. Then step += 1, time += dt. Throws
 // nnworld::Divergence if a coordinate becomes non-finite. Replicas are processed in fixed blocks
 // of 256 (Philox words, then a vectorised Box–Muller, then the update); OpenMP over blocks from
-// 128 blocks (32768 replicas) up. For K = 1 with linear interpolation this is the kernel of the
+// 16 blocks (4096 replicas) up. For K = 1 with linear interpolation this is the kernel of the
 // replica-steps-per-second benchmark (≈ 22 ns of CPU per replica-step on one core).
 void em_step(Ensemble& ensemble, const FreeEnergyField& field, const LangevinParameters& p);
 

@@ -162,14 +162,24 @@ void Schrodinger::evolve(std::span<Complex> psi, double dt, std::int64_t steps) 
   if (static_cast<std::int64_t>(psi.size()) != n) {
     throw std::invalid_argument("Schrodinger::evolve: Ψ has the wrong size");
   }
-  std::vector<Complex> half(static_cast<std::size_t>(n)), full(static_cast<std::size_t>(n)),
-      kin(static_cast<std::size_t>(n));
-  const auto& k2 = fft_.k_squared();
-  for (std::int64_t i = 0; i < n; ++i) {
-    half[i] = std::polar(1.0, -potential_[i] * dt / (2.0 * hbar_));
-    full[i] = std::polar(1.0, -potential_[i] * dt / hbar_);
-    kin[i] = std::polar(1.0, -hbar_ * k2[i] * dt / (2.0 * mass_));
+  // The phase tables depend on dt only: kept between calls (one step per call is common).
+  const std::lock_guard<std::mutex> lock(phases_mutex_);
+  if (phases_.half.size() != static_cast<std::size_t>(n) || phases_.dt != dt) {
+    phases_.half.resize(static_cast<std::size_t>(n));
+    phases_.full.resize(static_cast<std::size_t>(n));
+    phases_.kinetic.resize(static_cast<std::size_t>(n));
+    const auto& k2 = fft_.k_squared();
+#pragma omp parallel for schedule(static) if (n >= kParallel)
+    for (std::int64_t i = 0; i < n; ++i) {
+      phases_.half[i] = std::polar(1.0, -potential_[i] * dt / (2.0 * hbar_));
+      phases_.full[i] = std::polar(1.0, -potential_[i] * dt / hbar_);
+      phases_.kinetic[i] = std::polar(1.0, -hbar_ * k2[i] * dt / (2.0 * mass_));
+    }
+    phases_.dt = dt;
   }
+  const std::vector<Complex>& half = phases_.half;
+  const std::vector<Complex>& full = phases_.full;
+  const std::vector<Complex>& kin = phases_.kinetic;
   Complex* p = psi.data();
 #pragma omp parallel for schedule(static) if (n >= kParallel)
   for (std::int64_t i = 0; i < n; ++i) p[i] *= half[i];

@@ -16,6 +16,7 @@
 // Schrödinger for Ψ′ = √p e^{iF̃/ħ′}, F̃ = F − log p/(2μ), ħ′² = 4D/(γμ) − 1/μ².
 #include <array>
 #include <cstdint>
+#include <mutex>
 #include <span>
 #include <string>
 #include <vector>
@@ -122,6 +123,13 @@ class Schrodinger {
   double mass_;
   std::vector<double> potential_;
   std::vector<std::vector<double>> grad_v_;  // spectral ∇V (for splitting_commutator)
+  // The phase factors of evolve for the last dt (rebuilt only when dt changes).
+  struct Phases {
+    double dt = 0.0;
+    std::vector<Complex> half, full, kinetic;
+  };
+  mutable Phases phases_;
+  mutable std::mutex phases_mutex_;
 };
 
 // |Ψ|² at every grid point.
