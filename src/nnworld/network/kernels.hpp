@@ -8,7 +8,7 @@
 // a fixed sequence of operations, so results are bit-identical for any number of threads.
 //   dense, one state:   GEMV on row chunks of 64 rows, then + b and f on the chunk;
 //   dense, a batch:     GEMM on tiles (rows depend on N only) × 256 columns, then f on the tile
-//                       (Eigen's kernel below N = 2048, OpenBLAS dgemm on one thread above);
+//                       (Eigen's kernel below N = 256, OpenBLAS dgemm on one thread above);
 //   sparse (CSR):       row blocks; row dot product (four partial sums), then + b, then f;
 //   sparse, a batch:    16 columns at a time through a row-major copy (contiguous gathers);
 //   permutation:        out_i = value_i x_{source_i} + b_i on blocks of 512 rows (gathers
@@ -31,7 +31,7 @@ inline constexpr std::int64_t perm_rows = 512;        // rows per chunk (permuta
 inline constexpr std::int64_t perm_prefetch = 128;    // gather prefetch distance (rows)
 inline constexpr std::int64_t spmm_width = 16;        // batch columns per sparse pass
 inline constexpr double min_parallel_work = 131072;   // multiply–adds below which one thread runs
-inline constexpr std::int64_t blas_gemm_from = 2048;  // N from which batch tiles use OpenBLAS
+inline constexpr std::int64_t blas_gemm_from = 256;  // N from which batch tiles use OpenBLAS
 
 inline int threads_for(double work) {
   return work < min_parallel_work ? 1 : omp_get_max_threads();
@@ -171,7 +171,7 @@ void map_batch(const DenseWeights& w, const Vector& b, const Matrix& x, Matrix& 
   const int nt =
       threads_for(static_cast<double>(n) * static_cast<double>(n) * static_cast<double>(cols));
   // From N = blas_gemm_from on, each tile's product runs in OpenBLAS's dgemm (one thread per
-  // tile; ~1.2× Eigen's micro-kernel there), below it in Eigen's. Both are fixed by N alone.
+  // tile; 1.1–1.3× Eigen's kernel, bench/RESULTS.md), below it in Eigen's. Fixed by N alone.
   const bool blas = n >= blas_gemm_from;
   if (blas) core::blas_single_thread();
 #pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1)
