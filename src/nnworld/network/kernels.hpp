@@ -24,13 +24,13 @@
 
 namespace nnworld::network::kernels {
 
-inline constexpr std::int64_t gemv_rows = 64;         // dense rows per chunk (one state)
-inline constexpr std::int64_t gemm_cols = 256;        // dense columns per tile (batch)
-inline constexpr std::int64_t block_rows = 1024;      // rows per chunk (sparse)
-inline constexpr std::int64_t perm_rows = 512;        // rows per chunk (permutation)
-inline constexpr std::int64_t perm_prefetch = 128;    // gather prefetch distance (rows)
-inline constexpr std::int64_t spmm_width = 16;        // batch columns per sparse pass
-inline constexpr double min_parallel_work = 131072;   // multiply–adds below which one thread runs
+inline constexpr std::int64_t gemv_rows = 64;        // dense rows per chunk (one state)
+inline constexpr std::int64_t gemm_cols = 256;       // dense columns per tile (batch)
+inline constexpr std::int64_t block_rows = 1024;     // rows per chunk (sparse)
+inline constexpr std::int64_t perm_rows = 512;       // rows per chunk (permutation)
+inline constexpr std::int64_t perm_prefetch = 128;   // gather prefetch distance (rows)
+inline constexpr std::int64_t spmm_width = 16;       // batch columns per sparse pass
+inline constexpr double min_parallel_work = 131072;  // multiply–adds below which one thread runs
 inline constexpr std::int64_t blas_gemm_from = 256;  // N from which batch tiles use OpenBLAS
 
 inline int threads_for(double work) {
