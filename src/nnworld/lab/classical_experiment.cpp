@@ -1,4 +1,5 @@
 #include "nnworld/lab/classical_experiment.hpp"
+#include "nnworld/lab/experiment_util.hpp"
 
 #include <Eigen/Dense>
 #include <algorithm>
@@ -30,30 +31,6 @@ const double kRk4Limit = 2.0 * std::numbers::sqrt2;
 // F of the Cole–Hopf solve is compared where φ/max φ exceeds this (below, F carries the
 // rounding of φ divided by φ).
 constexpr double kResolvedPhi = 1e-4;
-
-std::string fmt(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.6g", v);
-  return buf;
-}
-
-io::DatasetInfo info(std::string description, std::string label, std::string plot,
-                     std::string axis = {}, std::string figure = {}, std::string legend = {}) {
-  io::DatasetInfo d;
-  d.description = std::move(description);
-  d.label = std::move(label);
-  d.plot = std::move(plot);
-  d.axis = std::move(axis);
-  d.figure = std::move(figure);
-  d.legend = std::move(legend);
-  return d;
-}
-
-std::vector<std::string> variable_names(int dims) {
-  std::vector<std::string> v;
-  for (int a = 0; a < dims; ++a) v.push_back("q" + std::to_string(a + 1));
-  return v;
-}
 
 // A formula in q1..qK from the config; a parse error becomes a located config error.
 core::Expression parse_formula(Config& c, const std::string& key, const std::string& text,

@@ -1,4 +1,5 @@
 #include "nnworld/lab/fokker_planck_experiment.hpp"
+#include "nnworld/lab/experiment_util.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -42,30 +43,6 @@ constexpr double kMaxSteps = 1e7;
 // Box walls: the forms of (22) drop the wall terms, so their identity is checked only while
 // p at the wall cells stays below this fraction of max p.
 constexpr double kWallFraction = 1e-10;
-
-std::string fmt(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.6g", v);
-  return buf;
-}
-
-io::DatasetInfo info(std::string description, std::string label, std::string plot,
-                     std::string axis = {}, std::string figure = {}, std::string legend = {}) {
-  io::DatasetInfo d;
-  d.description = std::move(description);
-  d.label = std::move(label);
-  d.plot = std::move(plot);
-  d.axis = std::move(axis);
-  d.figure = std::move(figure);
-  d.legend = std::move(legend);
-  return d;
-}
-
-std::vector<std::string> variable_names(int dims) {
-  std::vector<std::string> v;
-  for (int a = 0; a < dims; ++a) v.push_back("q" + std::to_string(a + 1));
-  return v;
-}
 
 std::string variables_text(int dims) {
   return dims == 1 ? "q1" : dims == 2 ? "q1, q2" : "q1, q2, q3";

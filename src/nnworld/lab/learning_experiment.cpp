@@ -1,4 +1,5 @@
 #include "nnworld/lab/learning_experiment.hpp"
+#include "nnworld/lab/experiment_util.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -33,20 +34,6 @@ constexpr std::int64_t kQuadratureLimit = 3;
 // Largest N for which the per-segment Laplace analysis (O(N³) per Newton step) is allowed.
 constexpr std::int64_t kLaplaceLimit = 2000;
 constexpr double kNan = std::numeric_limits<double>::quiet_NaN();
-
-io::DatasetInfo info(std::string description, std::string label, std::string plot,
-                     std::string axis = {}, std::string figure = {}, std::string legend = {},
-                     std::string errors = {}) {
-  io::DatasetInfo d;
-  d.description = std::move(description);
-  d.label = std::move(label);
-  d.plot = std::move(plot);
-  d.axis = std::move(axis);
-  d.figure = std::move(figure);
-  d.legend = std::move(legend);
-  d.errors = std::move(errors);
-  return d;
-}
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -1,4 +1,5 @@
 #include "nnworld/lab/network_experiment.hpp"
+#include "nnworld/lab/experiment_util.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -28,16 +29,6 @@ constexpr double kTrajectoryLimit = 5e7;
 
 std::vector<double> to_std(const Vector& v) {
   return {v.data(), v.data() + v.size()};
-}
-
-io::DatasetInfo info(std::string description, std::string label, std::string plot,
-                     std::string axis = {}) {
-  io::DatasetInfo d;
-  d.description = std::move(description);
-  d.label = std::move(label);
-  d.plot = std::move(plot);
-  d.axis = std::move(axis);
-  return d;
 }
 
 // ---- weight helpers -----------------------------------------------------------------------

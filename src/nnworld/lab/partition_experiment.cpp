@@ -1,4 +1,5 @@
 #include "nnworld/lab/partition_experiment.hpp"
+#include "nnworld/lab/experiment_util.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -25,23 +26,6 @@ using network::Vector;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 const std::vector<std::string> kMethods = {"laplace", "paper_eq7", "quadrature", "sampling"};
-
-std::string fmt(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", v);
-  return buf;
-}
-
-io::DatasetInfo info(std::string description, std::string label, std::string plot,
-                     std::string axis = {}, std::string errors = {}) {
-  io::DatasetInfo d;
-  d.description = std::move(description);
-  d.label = std::move(label);
-  d.plot = std::move(plot);
-  d.axis = std::move(axis);
-  d.errors = std::move(errors);
-  return d;
-}
 
 // A configured reference value of log Z (e.g. a column of spec T2.4).
 struct Reference {
@@ -357,7 +341,8 @@ void PartitionPlan::execute(RunContext& ctx) {
                          info("standard error of " + label + " (" + m + ")", "σ(" + label + ")",
                               "none", "beta"));
       }
-      io::DatasetInfo d = info(description + ", " + m, label, "line", "beta", errors);
+      io::DatasetInfo d = info(description + ", " + m, label, "line", "beta");
+      d.errors = errors;
       d.figure = name;  // one figure per quantity, every method in it
       d.legend = m;
       ctx.record_array(name + "/" + m, v, d);

@@ -1,4 +1,5 @@
 #include "nnworld/lab/quantum_experiment.hpp"
+#include "nnworld/lab/experiment_util.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -30,30 +31,6 @@ using trainable::Form;
 using trainable::Regime;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-std::string fmt(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.6g", v);
-  return buf;
-}
-
-io::DatasetInfo info(std::string description, std::string label, std::string plot,
-                     std::string axis = {}, std::string figure = {}, std::string legend = {}) {
-  io::DatasetInfo d;
-  d.description = std::move(description);
-  d.label = std::move(label);
-  d.plot = std::move(plot);
-  d.axis = std::move(axis);
-  d.figure = std::move(figure);
-  d.legend = std::move(legend);
-  return d;
-}
-
-std::vector<std::string> variable_names(int dims) {
-  std::vector<std::string> v;
-  for (int a = 0; a < dims; ++a) v.push_back("q" + std::to_string(a + 1));
-  return v;
-}
 
 std::string axis_name(int a) {
   return "q" + std::to_string(a + 1);

@@ -1,0 +1,94 @@
+#pragma once
+// The fixture of the CLI tests: runs the nnworld binary in a fresh directory, captures exit code,
+// stdout and stderr, and checks the bad-input contract (exit 2, one located error line, nothing
+// written).
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <sstream>
+#include <string>
+
+namespace nnworld::cli_test {
+
+namespace fs = std::filesystem;
+
+// Most tests point the report at a missing interpreter: the fallback page is quick.
+inline constexpr const char* kNoPython = "NNWORLD_PYTHON=/nonexistent/python3";
+
+struct CliResult {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+inline std::string slurp(const fs::path& file) {
+  std::ifstream in(file);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+class CliFixture : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    // Suite, test and pid keep concurrent runs (release and asan builds, ctest -j) apart.
+    const std::string tag =
+        std::string(info->test_suite_name()) + "_" + info->name() + "_" + std::to_string(getpid());
+    dir_ = fs::temp_directory_path() / ("nnworld_cli_" + tag);
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    io_ = fs::temp_directory_path() / ("nnworld_cli_io_" + tag);
+    fs::remove_all(io_);
+    fs::create_directories(io_);
+  }
+  void TearDown() override {
+    fs::remove_all(dir_);
+    fs::remove_all(io_);
+  }
+
+  // Runs `nnworld ARGS` in the test directory with the environment assignments `env`.
+  CliResult run(const std::string& args, const std::string& env = kNoPython) const {
+    const std::string cmd = "cd '" + dir_.string() + "' && env " + env + " '" NNWORLD_BINARY "' " +
+                            args + " >'" + (io_ / "out").string() + "' 2>'" +
+                            (io_ / "err").string() + "'";
+    const int status = std::system(cmd.c_str());
+    CliResult r;
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r.out = slurp(io_ / "out");
+    r.err = slurp(io_ / "err");
+    return r;
+  }
+  void write(const std::string& name, const std::string& text) const {
+    std::ofstream(dir_ / name) << text;
+  }
+  nlohmann::json summary(const std::string& run_dir) const {
+    std::ifstream in(dir_ / run_dir / "summary.json");
+    return nlohmann::json::parse(in);
+  }
+  [[nodiscard]] const fs::path& dir() const { return dir_; }
+
+  // A bad-input run: exit 2, exactly one stderr line matching `pattern`, nothing created.
+  void expect_bad_input(const std::string& args, const std::string& pattern) const {
+    const CliResult r = run(args + " --out result");
+    EXPECT_EQ(r.code, 2) << args << "\n" << r.err;
+    EXPECT_TRUE(std::regex_match(r.err, std::regex(pattern + "\n")))
+        << "stderr: " << r.err << "pattern: " << pattern;
+    EXPECT_FALSE(fs::exists(dir_ / "result")) << args;
+    EXPECT_FALSE(fs::exists(dir_ / "result.partial")) << args;
+    EXPECT_FALSE(fs::exists(dir_ / "out")) << args;
+    EXPECT_EQ(r.out, "");
+  }
+
+ private:
+  fs::path dir_;
+  fs::path io_;
+};
+
+}  // namespace nnworld::cli_test
