@@ -643,15 +643,9 @@ void QuantumPlan::run_real_time(RunContext& ctx) const {
     const double dev = max_abs_diff(ser.norm, n0);
     const double tol = 1e-13 + 2e-16 * static_cast<double>(steps) *
                                    (std::log2(static_cast<double>(grid.size())) + 4.0);
-    s.add_check({.name = "norm conservation",
-                 .kind = "oracle",
-                 .equation = "(34)",
-                 .value = dev,
-                 .reference = 0.0,
-                 .tolerance = tol,
-                 .passed = dev <= tol,
-                 .note = "max_t |∫|Ψ|² − ∫|Ψ(0)|²|; Strang steps are unitary, tolerance = "
-                         "rounding 2ε·(log₂ n + 4) per step"});
+    add_bound_oracle(s, "norm conservation", "(34)", dev, tol,
+                     "max_t |∫|Ψ|² − ∫|Ψ(0)|²|; Strang steps are unitary, tolerance = "
+                     "rounding 2ε·(log₂ n + 4) per step");
   }
   {
     // Strang conserves H̃ = H − (dt²/ħ²)X to O(dt⁴): E(t) − E(0) ≈ (dt²/ħ²)(⟨X⟩(t) − ⟨X⟩(0)).
@@ -661,16 +655,10 @@ void QuantumPlan::run_real_time(RunContext& ctx) const {
       pred = std::max(pred, bch * std::abs(splitting[j] - splitting.front()));
     }
     const double tol = 2.0 * pred + 1e-11 * (1.0 + std::abs(e0));
-    s.add_check({.name = "energy conservation (Strang splitting error)",
-                 .kind = "oracle",
-                 .equation = "(34)",
-                 .value = dev,
-                 .reference = 0.0,
-                 .tolerance = tol,
-                 .passed = dev <= tol,
-                 .note = "max_t |E(t) − E(0)|; tolerance 2·max_t (dt²/ħ²)|⟨X⟩(t) − ⟨X⟩(0)| "
-                         "(leading BCH term of the splitting, X = [T,[T,V]]/12 − "
-                         "[V,[V,T]]/24) + 1e-11(1 + |E|)"});
+    add_bound_oracle(s, "energy conservation (Strang splitting error)", "(34)", dev, tol,
+                     "max_t |E(t) − E(0)|; tolerance 2·max_t (dt²/ħ²)|⟨X⟩(t) − ⟨X⟩(0)| "
+                     "(leading BCH term of the splitting, X = [T,[T,V]]/12 − "
+                     "[V,[V,T]]/24) + 1e-11(1 + |E|)");
   }
   {
     double dev = 0.0, scale = 0.0;
@@ -679,16 +667,10 @@ void QuantumPlan::run_real_time(RunContext& ctx) const {
       scale = std::max(scale, std::abs(ser.production[j]));
     }
     const double tol = 1e-6 * (1.0 + scale);
-    s.add_check({.name = "entropy production 2γ⟨∇²F̃⟩_p = dS_q/dt",
-                 .kind = "oracle",
-                 .equation = "(21), spec §4",
-                 .value = dev,
-                 .reference = 0.0,
-                 .tolerance = tol,
-                 .passed = dev <= tol,
-                 .note = "max_t |formula − 4-point difference of S_q| (step dt/8: truncation "
-                         "O(dt⁴), splitting O(dt²/64)·|X|, rounding ε/dt); tolerance "
-                         "1e-6(1 + max|dS/dt|)"});
+    add_bound_oracle(s, "entropy production 2γ⟨∇²F̃⟩_p = dS_q/dt", "(21), spec §4", dev, tol,
+                     "max_t |formula − 4-point difference of S_q| (step dt/8: truncation "
+                     "O(dt⁴), splitting O(dt²/64)·|X|, rounding ε/dt); tolerance "
+                     "1e-6(1 + max|dS/dt|)");
   }
   const double M = m.mass, hb = m.hbar;
   if (closed == ClosedForm::free) {
@@ -709,32 +691,14 @@ void QuantumPlan::run_real_time(RunContext& ctx) const {
     for (int a = 0; a < dims; ++a) {
       e_exact += momentum[a] * momentum[a] / (2 * M) + hb * hb / (8 * M * width[a] * width[a]);
     }
-    s.add_check({.name = "T5.3 free spreading: Var = σ₀²(1 + τ²)",
-                 .kind = "oracle",
-                 .equation = "(34)",
-                 .value = dvar,
-                 .reference = 0.0,
-                 .tolerance = 1e-10,
-                 .passed = dvar <= 1e-10,
-                 .note = "max over frames and axes of |Var/closed form − 1|, τ = ħt/(2Mσ₀²); "
-                         "the kinetic propagator is exact for V = 0 (spec: 1e-10)"});
-    s.add_check({.name = "T5.3 free spreading: ⟨q⟩ = c + (P/M)t",
-                 .kind = "oracle",
-                 .equation = "(34)",
-                 .value = dmean,
-                 .reference = 0.0,
-                 .tolerance = 1e-10,
-                 .passed = dmean <= 1e-10,
-                 .note = "group velocity u = 2γ∇F = P/M"});
-    s.add_check({.name = "T5.3 entropy production (ħ/2Mσ₀²)τ/(1 + τ²)",
-                 .kind = "oracle",
-                 .equation = "spec §4",
-                 .value = dprod,
-                 .reference = 0.0,
-                 .tolerance = 1e-8,
-                 .passed = dprod <= 1e-8,
-                 .note = "2γ⟨∇²F⟩_p against the closed form, summed over axes (spec: 1e-5 for "
-                         "the numerical derivative; the formula is exact up to rounding)"});
+    add_bound_oracle(s, "T5.3 free spreading: Var = σ₀²(1 + τ²)", "(34)", dvar, 1e-10,
+                     "max over frames and axes of |Var/closed form − 1|, τ = ħt/(2Mσ₀²); "
+                     "the kinetic propagator is exact for V = 0 (spec: 1e-10)");
+    add_bound_oracle(s, "T5.3 free spreading: ⟨q⟩ = c + (P/M)t", "(34)", dmean, 1e-10,
+                     "group velocity u = 2γ∇F = P/M");
+    add_bound_oracle(s, "T5.3 entropy production (ħ/2Mσ₀²)τ/(1 + τ²)", "spec §4", dprod, 1e-8,
+                     "2γ⟨∇²F⟩_p against the closed form, summed over axes (spec: 1e-5 for "
+                     "the numerical derivative; the formula is exact up to rounding)");
     s.add_check({.name = "T5.3 energy P²/2M + ħ²/(8Mσ₀²)",
                  .kind = "oracle",
                  .equation = "(34), (36)",
@@ -774,24 +738,12 @@ void QuantumPlan::run_real_time(RunContext& ctx) const {
       e_exact += hb * hb / (8 * M * width[a] * width[a]) + momentum[a] * momentum[a] / (2 * M) +
                  0.5 * M * w * w * (centre[a] * centre[a] + width[a] * width[a]);
     }
-    s.add_check({.name = "T5.4 harmonic: ⟨q⟩ = c cos ωt + (P/Mω) sin ωt",
-                 .kind = "oracle",
-                 .equation = "(34)",
-                 .value = dmean,
-                 .reference = 0.0,
-                 .tolerance = tol_mean,
-                 .passed = dmean <= tol_mean,
-                 .note = "max over frames and axes; tolerance from the Strang phase error "
-                         "4(ωdt)²(ωT/24 + 1/8)·amplitude"});
-    s.add_check({.name = "T5.4 harmonic: Var = σ²cos²ωt + (ħ/2Mωσ)²sin²ωt",
-                 .kind = "oracle",
-                 .equation = "(34)",
-                 .value = dvar,
-                 .reference = 0.0,
-                 .tolerance = tol_var,
-                 .passed = dvar <= tol_var,
-                 .note = "max over frames and axes (constant σ² = ħ/(2Mω) for a coherent "
-                         "state); tolerance 4(ωdt)²(ωT/24 + 1/8)·max(σ², (ħ/2Mωσ)²)"});
+    add_bound_oracle(s, "T5.4 harmonic: ⟨q⟩ = c cos ωt + (P/Mω) sin ωt", "(34)", dmean, tol_mean,
+                     "max over frames and axes; tolerance from the Strang phase error "
+                     "4(ωdt)²(ωT/24 + 1/8)·amplitude");
+    add_bound_oracle(s, "T5.4 harmonic: Var = σ²cos²ωt + (ħ/2Mωσ)²sin²ωt", "(34)", dvar, tol_var,
+                     "max over frames and axes (constant σ² = ħ/(2Mω) for a coherent "
+                     "state); tolerance 4(ωdt)²(ωT/24 + 1/8)·max(σ², (ħ/2Mωσ)²)");
     const double tol_e = 1e-10 * (1 + std::abs(e_exact));
     s.add_check({.name = "T5.4 harmonic: E = ħ²/8Mσ² + P²/2M + ½Mω²(c² + σ²)",
                  .kind = "oracle",
@@ -969,15 +921,9 @@ void QuantumPlan::run_bridge(RunContext& ctx) const {
   {
     const double dev = max_abs_diff(ser.norm, ser.norm.front());
     const double tol = 1e-12;
-    s.add_check({.name = "bridge: ∫φφ̂ conserved",
-                 .kind = "oracle",
-                 .equation = "spec §5 (Cole–Hopf)",
-                 .value = dev,
-                 .reference = 0.0,
-                 .tolerance = tol,
-                 .passed = dev <= tol,
-                 .note = "the forward and backward steps are the same symmetric operator, so "
-                         "Σφφ̂ is conserved to rounding"});
+    add_bound_oracle(s, "bridge: ∫φφ̂ conserved", "spec §5 (Cole–Hopf)", dev, tol,
+                     "the forward and backward steps are the same symmetric operator, so "
+                     "Σφφ̂ is conserved to rounding");
   }
   {
     // Central differences over the frames: error (Δt²/6)|S'''|, S''' estimated from the third
@@ -994,15 +940,9 @@ void QuantumPlan::run_bridge(RunContext& ctx) const {
       scale = std::max(scale, std::abs(ser.production[j]));
     }
     const double tol = 3.0 * df * df / 6.0 * s3 + 1e-9 * (1.0 + scale);
-    s.add_check({.name = "bridge: entropy production formula = dS_q/dt",
-                 .kind = "oracle",
-                 .equation = "(32), spec §5",
-                 .value = dev,
-                 .reference = 0.0,
-                 .tolerance = tol,
-                 .passed = dev <= tol,
-                 .note = "interior frames; tolerance 3(Δt²/6)max|S'''| (S''' from third "
-                         "differences of the frames) + 1e-9"});
+    add_bound_oracle(s, "bridge: entropy production formula = dS_q/dt", "(32), spec §5", dev, tol,
+                     "interior frames; tolerance 3(Δt²/6)max|S'''| (S''' from third "
+                     "differences of the frames) + 1e-9");
   }
   if (dims == 1 && nf >= 3) {
     // The D ≠ 0 Cole–Hopf map: (p, F) from (φ, φ̂) solves the FULL (32), (30)/μ.
@@ -1014,17 +954,11 @@ void QuantumPlan::run_bridge(RunContext& ctx) const {
         grid, k, potential, a.p, b.p, c2.p, a.F, b.F, c2.F, df, true, 4, 1e-3);
     const double worst = std::max(r.continuity, r.hamilton_jacobi);
     const double tol = 1e-3;
-    s.add_check({.name = "bridge: (p, F) solves the full (32) and (30)/μ",
-                 .kind = "oracle",
-                 .equation = "(32), (30)",
-                 .value = worst,
-                 .reference = 0.0,
-                 .tolerance = tol,
-                 .passed = worst <= tol,
-                 .note = "relative residual at t = " + fmt(ser.time[j]) +
+    add_bound_oracle(s, "bridge: (p, F) solves the full (32) and (30)/μ", "(32), (30)", worst, tol,
+                     "relative residual at t = " + fmt(ser.time[j]) +
                          " (frames t ± Δt, 4th-order FD in q) where p > 1e-3 max p: (32) " +
                          fmt(r.continuity) + ", (30)/μ " + fmt(r.hamilton_jacobi) +
-                         "; truncation O(Δt²)"});
+                         "; truncation O(Δt²)");
   }
   if (closed == ClosedForm::free) {
     // V = 0: φ̂ = N(c, σ² + 2κt), φ ∝ N(b, r² + 2κ(T − t)) per axis; p ∝ their product:
@@ -1041,22 +975,10 @@ void QuantumPlan::run_bridge(RunContext& ctx) const {
       }
     }
     const double tol = 1e-9;
-    s.add_check({.name = "bridge V = 0: mean of p(t) (heat kernels)",
-                 .kind = "oracle",
-                 .equation = "spec §5",
-                 .value = dmean,
-                 .reference = 0.0,
-                 .tolerance = tol,
-                 .passed = dmean <= tol,
-                 .note = "exact heat kernels in Fourier space; rounding and periodic tails"});
-    s.add_check({.name = "bridge V = 0: variance of p(t) (heat kernels)",
-                 .kind = "oracle",
-                 .equation = "spec §5",
-                 .value = dvar,
-                 .reference = 0.0,
-                 .tolerance = tol,
-                 .passed = dvar <= tol,
-                 .note = "Var = AB/(A + B), A = σ² + 2κt, B = r² + 2κ(T − t)"});
+    add_bound_oracle(s, "bridge V = 0: mean of p(t) (heat kernels)", "spec §5", dmean, tol,
+                     "exact heat kernels in Fourier space; rounding and periodic tails");
+    add_bound_oracle(s, "bridge V = 0: variance of p(t) (heat kernels)", "spec §5", dvar, tol,
+                     "Var = AB/(A + B), A = σ² + 2κt, B = r² + 2κ(T − t)");
   }
 }
 
