@@ -222,6 +222,28 @@ def _resolve_axis(mods, h5file, info, n_rows, by_path):
     return x, _units_label(label, ax_info.attrs.get("units")), None
 
 
+def _resolve_columns(mods, h5file, info, n_cols, by_path):
+    """The column values of a 2-D image from its "columns" attribute, with their label;
+    (None, None, note) when there is no usable one."""
+    path = (info.attrs.get("columns") or "").strip()
+    if not path:
+        return None, None, None
+    key = path.strip("/")
+    col_info = by_path.get(key)
+    if col_info is None:
+        return None, None, f'columns "{path}" not found in data.h5; drawn against column index'
+    c = mods.np.asarray(h5file[key][()], dtype=float).reshape(-1)
+    if c.shape[0] != n_cols or not mods.np.all(mods.np.isfinite(c)):
+        return (
+            None,
+            None,
+            f'columns "{path}" has {c.shape[0]} values for {n_cols} columns; '
+            "drawn against column index",
+        )
+    label = col_info.attrs.get("label") or col_info.attrs.get("description") or key
+    return c, _units_label(label, col_info.attrs.get("units")), None
+
+
 def _title(fig_ax, info):
     title = info.path
     desc = info.attrs.get("description") or ""
@@ -291,21 +313,38 @@ def _plot_one(mods, h5file, info, by_path, out_file):
     value_label = _value_label(info)
 
     if kind == "image":
-        extent = None
+        n_cols = data.shape[1]
+        extent = [-0.5, n_cols - 0.5, -0.5, n_rows - 0.5]
         if x is not None and n_rows > 1 and np.all(np.isfinite(x)):
             half = 0.5 * (x[-1] - x[0]) / (n_rows - 1)
-            extent = (-0.5, data.shape[1] - 0.5, x[0] - half, x[-1] + half)
+            extent[2:] = [x[0] - half, x[-1] + half]
+        cols, col_label, col_note = _resolve_columns(mods, h5file, info, n_cols, by_path)
+        if col_note:
+            notes.append(col_note)
+        if cols is not None and n_cols > 1:
+            half = 0.5 * (cols[-1] - cols[0]) / (n_cols - 1)
+            extent[:2] = [cols[0] - half, cols[-1] + half]
+        # signed data (fields, waves): a diverging map centred on 0
+        finite = data[np.isfinite(data)]
+        vmin = vmax = None
+        cmap = "viridis"
+        if finite.size and finite.min() < 0.0 < finite.max():
+            cmap = "RdBu_r"
+            vmax = float(np.abs(finite).max())
+            vmin = -vmax
         im = ax.imshow(
             np.ma.masked_invalid(data),
             aspect="auto",
             origin="lower",
             interpolation="antialiased",
-            cmap="viridis",
-            extent=extent,
+            cmap=cmap,
+            vmin=vmin,
+            vmax=vmax,
+            extent=tuple(extent),
         )
         cb = fig.colorbar(im, ax=ax)
         cb.set_label(value_label)
-        ax.set_xlabel("column")
+        ax.set_xlabel(col_label if cols is not None else "column")
         ax.set_ylabel(x_label if x is not None else "row (time)")
     else:
         xs = x if x is not None else np.arange(n_rows, dtype=float)

@@ -480,5 +480,34 @@ class FigureGroupTest(ReportTestBase):
         self.assertTrue(os.path.isfile(os.path.join(run, "figures", "figure__log_z.png")))
 
 
+class ImageColumnsTest(ReportTestBase):
+    def test_columns_attribute_labels_image_columns(self):
+        from nnworld_report import figures
+
+        run = os.path.join(self.tmp, "columns")
+        write_summary(run, nnworld="0.1.0", experiment="strings", status="ok", seed=1,
+                      threads=1, config={}, observables={}, checks=[], wall_seconds=0.1,
+                      arrays=None)
+        with h5py.File(os.path.join(run, "data.h5"), "w") as f:
+            f["sigma"] = np.linspace(0.0, 4.0, 50)
+            f["sigma"].attrs["plot"] = "none"
+            f["sigma"].attrs["label"] = "sigma"
+            f["tau"] = np.linspace(0.0, 2.0, 20)
+            f["tau"].attrs["plot"] = "none"
+            d = f.create_dataset("sheet", data=np.sin(np.outer(np.arange(20.0), np.arange(50.0))))
+            d.attrs["plot"] = "image"
+            d.attrs["axis"] = "tau"
+            d.attrs["columns"] = "sigma"
+            # a columns dataset of the wrong length is ignored with a note
+            e = f.create_dataset("bad", data=np.ones((20, 7)))
+            e.attrs["plot"] = "image"
+            e.attrs["columns"] = "sigma"
+        result = figures.make_figures(run, {"arrays": None})
+        captions = {f.path: f.caption for f in result.figures}
+        self.assertIn("sheet", captions)
+        self.assertNotIn("columns", captions["sheet"])
+        self.assertIn('columns "sigma" has 50 values for 7 columns', captions["bad"])
+
+
 if __name__ == "__main__":
     unittest.main()
