@@ -2,12 +2,14 @@
 // rather than static self-registration: objects of a static library that nothing references
 // are not linked, so self-registering kinds would silently disappear.
 #include "nnworld/lab/classical_experiment.hpp"
+#include "nnworld/lab/complexity_experiment.hpp"
 #include "nnworld/lab/experiment.hpp"
 #include "nnworld/lab/fokker_planck_experiment.hpp"
 #include "nnworld/lab/learning_experiment.hpp"
 #include "nnworld/lab/network_experiment.hpp"
 #include "nnworld/lab/partition_experiment.hpp"
 #include "nnworld/lab/quantum_experiment.hpp"
+#include "nnworld/lab/strings_experiment.hpp"
 #include "nnworld/lab/world_experiment.hpp"
 
 namespace nnworld::lab {
@@ -16,7 +18,7 @@ const std::vector<ExperimentKind>& experiment_kinds() {
   static const std::vector<ExperimentKind> kinds = {
       network_experiment(),       learning_experiment(),  partition_experiment(),
       fokker_planck_experiment(), classical_experiment(), quantum_experiment(),
-      world_experiment(),
+      complexity_experiment(),    strings_experiment(),   world_experiment(),
   };
   return kinds;
 }
