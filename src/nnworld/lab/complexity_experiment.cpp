@@ -437,9 +437,10 @@ void ComplexityPlan::execute(RunContext& ctx) {
                        info("fixed points of (1) found by Newton", "count", "none", ax));
     }
     const auto rows = static_cast<std::int64_t>(s.step.size());
-    ctx.record_array("complexity/row_entropy", rows, n, s.entropy_rows.data(),
-                     info("row entropies H_i / log N (rows = segments, columns = neurons i)",
-                          "H_i / log N", "image"));
+    io::DatasetInfo d = info("row entropies H_i / log N (rows = segments, columns = neurons i)",
+                             "H_i / log N", "image", "complexity/step");
+    d.columns = "complexity/row";
+    ctx.record_array("complexity/row_entropy", rows, n, s.entropy_rows.data(), d);
   };
 
   auto progress = ctx.progress("complexity", segments);
@@ -466,10 +467,20 @@ void ComplexityPlan::execute(RunContext& ctx) {
   flush();
 
   // |w| at the start and the end, and the histograms of the row entropies.
-  ctx.record_array("complexity/w_abs_initial", w_initial,
-                   info("|w_ij| before training (rows i, columns j)", "|w|", "image"));
-  ctx.record_array("complexity/w_abs_final", Matrix(dense_weights(net).cwiseAbs()),
-                   info("|w_ij| after training (rows i, columns j)", "|w|", "image"));
+  {
+    std::vector<double> index(static_cast<std::size_t>(n));
+    for (std::int64_t i = 0; i < n; ++i)
+      index[static_cast<std::size_t>(i)] = static_cast<double>(i);
+    ctx.record_array("complexity/row", index, info("row i of ŵ (receiving neuron)", "i", "none"));
+    ctx.record_array("complexity/column", index,
+                     info("column j of ŵ (sending neuron)", "j", "none"));
+    io::DatasetInfo d =
+        info("|w_ij| before training (rows i, columns j)", "|w|", "image", "complexity/row");
+    d.columns = "complexity/column";
+    ctx.record_array("complexity/w_abs_initial", w_initial, d);
+    d.description = "|w_ij| after training (rows i, columns j)";
+    ctx.record_array("complexity/w_abs_final", Matrix(dense_weights(net).cwiseAbs()), d);
+  }
   std::vector<double> centres(static_cast<std::size_t>(bins));
   for (std::int64_t b = 0; b < bins; ++b) {
     centres[static_cast<std::size_t>(b)] =
