@@ -13,6 +13,7 @@
 #include "nnworld/hidden/complexity.hpp"
 #include "nnworld/hidden/permutation.hpp"
 #include "nnworld/lab/experiment_util.hpp"
+#include "nnworld/lab/network_config.hpp"
 #include "nnworld/network/learning.hpp"
 #include "nnworld/network/network.hpp"
 
@@ -117,38 +118,13 @@ std::unique_ptr<Plan> configure_complexity(Config& c, const RunOptions& options)
   Network& net = plan->net;
 
   // ---- [network]: inputs 0..n_in−1, then hidden neurons, then outputs (the last n_out) ----
-  const auto n_in = c.get<std::int64_t>("network.n_inputs", 16, "number of input neurons (P_in)",
-                                        Range::at_least(1));
-  const auto n_hidden =
-      c.get<std::int64_t>("network.n_hidden", 0, "number of hidden neurons", Range::non_negative());
-  const auto n_out = c.get<std::int64_t>("network.n_outputs", 16,
-                                         "number of output neurons (P_out)", Range::non_negative());
-  const std::int64_t n = n_in + n_hidden + n_out;
-  if (n > kAssignmentLimit) {
-    throw c.error("network.n_hidden",
-                  "N = n_inputs + n_hidden + n_outputs = " + std::to_string(n) +
-                      " is too large for an O(N³) assignment after every segment",
-                  "N <= " + std::to_string(kAssignmentLimit));
-  }
+  net = build_layered_network(c, options, {.n_inputs = 16, .n_hidden = 0, .n_outputs = 16},
+                              kAssignmentLimit, "an O(N³) assignment after every segment");
+  const auto n_in = static_cast<std::int64_t>(net.inputs.size());
+  const auto n_out = static_cast<std::int64_t>(net.outputs.size());
+  const std::int64_t n = net.n();
   plan->n_in = n_in;
   plan->n_out = n_out;
-  const std::string activation =
-      c.get_choice("network.activation", "tanh", "activation f of the state map (1)",
-                   {"tanh", "logistic", "relu", "linear"});
-  net.activation = network::parse_activation(activation);
-  const double scale = c.get<double>("network.scale", 0.5, "initial weights w_ij ~ N(0, scale²/N)",
-                                     Range::non_negative());
-  const core::RngStream rng(options.seed, core::StreamTag::init);
-  network::DenseWeights w(n, n);
-  const double sd = scale / std::sqrt(static_cast<double>(n));
-  for (std::int64_t i = 0; i < n; ++i) {
-    for (std::int64_t j = 0; j < n; ++j) w(i, j) = sd * rng.normal(i, j);
-  }
-  net.w = std::move(w);
-  net.b = Vector::Zero(n);
-  for (std::int64_t i = 0; i < n_in; ++i) net.inputs.push_back(static_cast<std::int32_t>(i));
-  for (std::int64_t i = n - n_out; i < n; ++i) net.outputs.push_back(static_cast<std::int32_t>(i));
-  net.validate();
 
   // ---- [complexity] ----
   plan->segments = c.get<std::int64_t>("complexity.segments", 30,
@@ -172,23 +148,8 @@ std::unique_ptr<Plan> configure_complexity(Config& c, const RunOptions& options)
                           "bins of the row-entropy histogram on [0, 1]", Range::between(1, 1e4));
 
   // ---- [training] ----
-  auto& s = plan->sgd;
-  s.step = c.get<double>("training.step", 0.05, "SGD step size η", Range::positive());
-  s.batch = c.get<std::int64_t>("training.batch", 32, "mini-batch size B", Range::at_least(1));
-  s.temperature = c.get<double>("training.temperature", 0.0,
-                                "Langevin temperature of (b, w) (noise √(2ηT) ξ; 0: plain SGD)",
-                                Range::non_negative());
-  s.weight_decay =
-      c.get<double>("training.weight_decay", 0.0, "weight decay λ", Range::non_negative());
-  s.relax_steps = static_cast<int>(c.get<std::int64_t>(
-      "training.relax_steps", 10, "state-map iterations per sample before H is taken",
-      Range::between(0, 1e6)));
-  const std::string loss =
-      c.get_choice("training.loss", "bulk", "loss: bulk (3) or boundary (4)", {"bulk", "boundary"});
-  s.loss = loss == "bulk" ? network::LossKind::bulk : network::LossKind::boundary;
-  s.steps = plan->segment_steps;
-  s.record_every = plan->segment_steps;
-  s.threads = options.threads;
+  plan->sgd = read_segment_sgd(c, options, plan->segment_steps, 0.0);
+  const auto& s = plan->sgd;
 
   // ---- [data] ----
   const std::string source = c.get<std::string>(

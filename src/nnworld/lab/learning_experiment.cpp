@@ -11,6 +11,7 @@
 
 #include "nnworld/core/error.hpp"
 #include "nnworld/core/rng.hpp"
+#include "nnworld/lab/network_config.hpp"
 #include "nnworld/network/learning.hpp"
 #include "nnworld/network/network.hpp"
 #include "nnworld/thermo/annealed.hpp"
@@ -82,61 +83,19 @@ std::unique_ptr<Plan> configure_learning(Config& c, const RunOptions& options) {
   Network& net = plan->net;
 
   // ---- [network]: inputs 0..n_in−1, then hidden neurons, then outputs (the last n_out) ----
-  const auto n_in = c.get<std::int64_t>("network.n_inputs", 64, "number of input neurons (P_in)",
-                                        Range::at_least(1));
-  const auto n_hidden = c.get<std::int64_t>("network.n_hidden", 16, "number of hidden neurons",
-                                            Range::non_negative());
-  const auto n_out = c.get<std::int64_t>("network.n_outputs", 10,
-                                         "number of output neurons (P_out)", Range::non_negative());
-  const std::int64_t n = n_in + n_hidden + n_out;
-  if (n > kLaplaceLimit) {
-    throw c.error("network.n_hidden",
-                  "N = n_inputs + n_hidden + n_outputs = " + std::to_string(n) +
-                      " is too large for a Laplace analysis after every segment",
-                  "N <= " + std::to_string(kLaplaceLimit));
-  }
-  const std::string activation =
-      c.get_choice("network.activation", "tanh", "activation f of the state map (1)",
-                   {"tanh", "logistic", "relu", "linear"});
-  net.activation = network::parse_activation(activation);
-  const double scale = c.get<double>("network.scale", 0.5, "initial weights w_ij ~ N(0, scale²/N)",
-                                     Range::non_negative());
-  // w_ij ~ N(0, scale²/N): entry (i, j) is draw (step i, index j) of the init stream; b = 0.
-  const core::RngStream rng(options.seed, core::StreamTag::init);
-  network::DenseWeights w(n, n);
-  const double sd = scale / std::sqrt(static_cast<double>(n));
-  for (std::int64_t i = 0; i < n; ++i) {
-    for (std::int64_t j = 0; j < n; ++j) w(i, j) = sd * rng.normal(i, j);
-  }
-  net.w = std::move(w);
-  net.b = Vector::Zero(n);
-  for (std::int64_t i = 0; i < n_in; ++i) net.inputs.push_back(static_cast<std::int32_t>(i));
-  for (std::int64_t i = n - n_out; i < n; ++i) net.outputs.push_back(static_cast<std::int32_t>(i));
-  net.validate();
+  net = build_layered_network(c, options, {.n_inputs = 64, .n_hidden = 16, .n_outputs = 10},
+                              kLaplaceLimit, "a Laplace analysis after every segment");
+  const auto n_in = static_cast<std::int64_t>(net.inputs.size());
+  const auto n_out = static_cast<std::int64_t>(net.outputs.size());
 
   // ---- [training] ----
-  auto& s = plan->sgd;
   plan->segments = c.get<std::int64_t>("training.segments", 40,
                                        "number of training segments (a measurement after each)",
                                        Range::between(1, 1e6));
   plan->segment_steps = c.get<std::int64_t>("training.segment_steps", 50,
                                             "SGD updates per segment (K)", Range::between(1, 1e9));
-  s.step = c.get<double>("training.step", 0.05, "SGD step size η", Range::positive());
-  s.batch = c.get<std::int64_t>("training.batch", 32, "mini-batch size B", Range::at_least(1));
-  s.temperature = c.get<double>("training.temperature", 1e-5,
-                                "Langevin temperature of (b, w) (noise √(2ηT) ξ; 0: plain SGD)",
-                                Range::non_negative());
-  s.weight_decay =
-      c.get<double>("training.weight_decay", 0.0, "weight decay λ", Range::non_negative());
-  s.relax_steps = static_cast<int>(c.get<std::int64_t>(
-      "training.relax_steps", 10, "state-map iterations per sample before H is taken",
-      Range::between(0, 1e6)));
-  const std::string loss =
-      c.get_choice("training.loss", "bulk", "loss: bulk (3) or boundary (4)", {"bulk", "boundary"});
-  s.loss = loss == "bulk" ? network::LossKind::bulk : network::LossKind::boundary;
-  s.steps = plan->segment_steps;
-  s.record_every = plan->segment_steps;  // one mini-batch loss per segment is enough
-  s.threads = options.threads;
+  plan->sgd = read_segment_sgd(c, options, plan->segment_steps, 1e-5);
+  const auto& s = plan->sgd;
 
   // ---- [ensemble], [sampling], [first_law], [second_law] ----
   plan->beta =

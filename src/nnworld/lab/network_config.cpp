@@ -228,4 +228,63 @@ BuiltNetwork build_network(Config& c, const RunOptions& options) {
   return built;
 }
 
+network::Network build_layered_network(Config& c, const RunOptions& options,
+                                       const LayeredDefaults& defaults, std::int64_t limit,
+                                       const std::string& why) {
+  Network net;
+  const auto n_in = c.get<std::int64_t>("network.n_inputs", defaults.n_inputs,
+                                        "number of input neurons (P_in)", Range::at_least(1));
+  const auto n_hidden = c.get<std::int64_t>("network.n_hidden", defaults.n_hidden,
+                                            "number of hidden neurons", Range::non_negative());
+  const auto n_out = c.get<std::int64_t>("network.n_outputs", defaults.n_outputs,
+                                         "number of output neurons (P_out)", Range::non_negative());
+  const std::int64_t n = n_in + n_hidden + n_out;
+  if (n > limit) {
+    throw c.error(
+        "network.n_hidden",
+        "N = n_inputs + n_hidden + n_outputs = " + std::to_string(n) + " is too large for " + why,
+        "N <= " + std::to_string(limit));
+  }
+  const std::string activation =
+      c.get_choice("network.activation", "tanh", "activation f of the state map (1)",
+                   {"tanh", "logistic", "relu", "linear"});
+  net.activation = network::parse_activation(activation);
+  const double scale = c.get<double>("network.scale", 0.5, "initial weights w_ij ~ N(0, scale²/N)",
+                                     Range::non_negative());
+  const core::RngStream rng(options.seed, core::StreamTag::init);
+  network::DenseWeights w(n, n);
+  const double sd = scale / std::sqrt(static_cast<double>(n));
+  for (std::int64_t i = 0; i < n; ++i) {
+    for (std::int64_t j = 0; j < n; ++j) w(i, j) = sd * rng.normal(i, j);
+  }
+  net.w = std::move(w);
+  net.b = Vector::Zero(n);
+  for (std::int64_t i = 0; i < n_in; ++i) net.inputs.push_back(static_cast<std::int32_t>(i));
+  for (std::int64_t i = n - n_out; i < n; ++i) net.outputs.push_back(static_cast<std::int32_t>(i));
+  net.validate();
+  return net;
+}
+
+network::SgdOptions read_segment_sgd(Config& c, const RunOptions& options,
+                                     std::int64_t segment_steps, double default_temperature) {
+  network::SgdOptions s;
+  s.step = c.get<double>("training.step", 0.05, "SGD step size η", Range::positive());
+  s.batch = c.get<std::int64_t>("training.batch", 32, "mini-batch size B", Range::at_least(1));
+  s.temperature = c.get<double>("training.temperature", default_temperature,
+                                "Langevin temperature of (b, w) (noise √(2ηT) ξ; 0: plain SGD)",
+                                Range::non_negative());
+  s.weight_decay =
+      c.get<double>("training.weight_decay", 0.0, "weight decay λ", Range::non_negative());
+  s.relax_steps = static_cast<int>(c.get<std::int64_t>(
+      "training.relax_steps", 10, "state-map iterations per sample before H is taken",
+      Range::between(0, 1e6)));
+  const std::string loss =
+      c.get_choice("training.loss", "bulk", "loss: bulk (3) or boundary (4)", {"bulk", "boundary"});
+  s.loss = loss == "bulk" ? network::LossKind::bulk : network::LossKind::boundary;
+  s.steps = segment_steps;
+  s.record_every = segment_steps;  // one mini-batch loss per segment
+  s.threads = options.threads;
+  return s;
+}
+
 }  // namespace nnworld::lab

@@ -8,6 +8,7 @@
 
 #include "nnworld/io/config.hpp"
 #include "nnworld/lab/experiment.hpp"
+#include "nnworld/network/learning.hpp"
 #include "nnworld/network/network.hpp"
 
 namespace nnworld::lab {
@@ -29,5 +30,24 @@ BuiltNetwork build_network(io::Config& c, const RunOptions& options);
 // The weights as a permutation layout, if every row holds exactly one non-zero entry and the
 // columns of those entries are distinct.
 std::optional<network::PermutationWeights> as_permutation(const network::Weights& w);
+
+// The layered network of the learning experiments: inputs 0..n_inputs−1, then the hidden
+// neurons, then the outputs (the last n_outputs); dense w_ij ~ N(0, scale²/N) (entry (i, j) is
+// draw (step i, index j) of the init stream of options.seed), b = 0. Keys network.{n_inputs,
+// n_hidden, n_outputs, activation, scale}; N above `limit` is refused, `why` saying what the
+// limit protects.
+struct LayeredDefaults {
+  std::int64_t n_inputs = 0;
+  std::int64_t n_hidden = 0;
+  std::int64_t n_outputs = 0;
+};
+network::Network build_layered_network(io::Config& c, const RunOptions& options,
+                                       const LayeredDefaults& defaults, std::int64_t limit,
+                                       const std::string& why);
+
+// training.{step, batch, temperature, weight_decay, relax_steps, loss} of SGD in segments of
+// `segment_steps` updates (one mini-batch loss recorded per segment).
+network::SgdOptions read_segment_sgd(io::Config& c, const RunOptions& options,
+                                     std::int64_t segment_steps, double default_temperature);
 
 }  // namespace nnworld::lab
