@@ -30,18 +30,25 @@ inline io::DatasetInfo info(std::string description, std::string label, std::str
   return d;
 }
 
-// An oracle of the form |deviation| ≤ tolerance against a reference of 0: passes iff
-// value <= tolerance (a NaN value fails).
-inline void add_bound_oracle(io::Summary& s, std::string name, std::string equation, double value,
-                             double tolerance, std::string note) {
+// A check of the form |deviation| ≤ tolerance against a reference of 0, of kind "oracle" or
+// "claim": passes iff value <= tolerance (a NaN value fails).
+inline void add_bound_check(io::Summary& s, std::string kind, std::string name,
+                            std::string equation, double value, double tolerance,
+                            std::string note) {
   s.add_check({.name = std::move(name),
-               .kind = "oracle",
+               .kind = std::move(kind),
                .equation = std::move(equation),
                .value = value,
                .reference = 0.0,
                .tolerance = tolerance,
                .passed = value <= tolerance,
                .note = std::move(note)});
+}
+
+inline void add_bound_oracle(io::Summary& s, std::string name, std::string equation, double value,
+                             double tolerance, std::string note) {
+  add_bound_check(s, "oracle", std::move(name), std::move(equation), value, tolerance,
+                  std::move(note));
 }
 
 // "q1", …, "qK": the variables of the trainable parameters in expressions and array names.

@@ -265,8 +265,8 @@ network::Network build_layered_network(Config& c, const RunOptions& options,
   return net;
 }
 
-network::SgdOptions read_segment_sgd(Config& c, const RunOptions& options,
-                                     std::int64_t segment_steps, double default_temperature) {
+network::SgdOptions read_sgd_options(Config& c, const RunOptions& options,
+                                     double default_temperature) {
   network::SgdOptions s;
   s.step = c.get<double>("training.step", 0.05, "SGD step size η", Range::positive());
   s.batch = c.get<std::int64_t>("training.batch", 32, "mini-batch size B", Range::at_least(1));
@@ -281,9 +281,15 @@ network::SgdOptions read_segment_sgd(Config& c, const RunOptions& options,
   const std::string loss =
       c.get_choice("training.loss", "bulk", "loss: bulk (3) or boundary (4)", {"bulk", "boundary"});
   s.loss = loss == "bulk" ? network::LossKind::bulk : network::LossKind::boundary;
+  s.threads = options.threads;
+  return s;
+}
+
+network::SgdOptions read_segment_sgd(Config& c, const RunOptions& options,
+                                     std::int64_t segment_steps, double default_temperature) {
+  network::SgdOptions s = read_sgd_options(c, options, default_temperature);
   s.steps = segment_steps;
   s.record_every = segment_steps;  // one mini-batch loss per segment
-  s.threads = options.threads;
   return s;
 }
 

@@ -45,7 +45,11 @@ network::Network build_layered_network(io::Config& c, const RunOptions& options,
                                        const LayeredDefaults& defaults, std::int64_t limit,
                                        const std::string& why);
 
-// training.{step, batch, temperature, weight_decay, relax_steps, loss} of SGD in segments of
+// training.{step, batch, temperature, weight_decay, relax_steps, loss}; threads from options.
+network::SgdOptions read_sgd_options(io::Config& c, const RunOptions& options,
+                                     double default_temperature);
+
+// The same for SGD in segments of
 // `segment_steps` updates (one mini-batch loss recorded per segment).
 network::SgdOptions read_segment_sgd(io::Config& c, const RunOptions& options,
                                      std::int64_t segment_steps, double default_temperature);

@@ -166,27 +166,14 @@ std::unique_ptr<Plan> configure_network(Config& c, const RunOptions& options) {
   // ---- [training] and [data] ----
   plan->train =
       c.get<bool>("training.enabled", false, "train b and w by SGD on the dataset average ⟨H⟩");
+  plan->sgd = read_sgd_options(c, options, 0.0);
   auto& s = plan->sgd;
-  s.step = c.get<double>("training.step", 0.05, "SGD step size η", Range::positive());
-  s.batch = c.get<std::int64_t>("training.batch", 32, "mini-batch size B", Range::at_least(1));
   s.steps =
       c.get<std::int64_t>("training.steps", 1000, "number of SGD updates", Range::between(0, 1e12));
-  s.temperature =
-      c.get<double>("training.temperature", 0.0,
-                    "Langevin temperature T (noise √(2ηT) ξ; 0: plain SGD)", Range::non_negative());
-  s.weight_decay =
-      c.get<double>("training.weight_decay", 0.0, "weight decay λ", Range::non_negative());
-  s.relax_steps = static_cast<int>(c.get<std::int64_t>(
-      "training.relax_steps", 10, "state-map iterations per sample before H is taken",
-      Range::between(0, 1e6)));
-  const std::string loss =
-      c.get_choice("training.loss", "bulk", "loss: bulk (3) or boundary (4)", {"bulk", "boundary"});
-  s.loss = loss == "bulk" ? network::LossKind::bulk : network::LossKind::boundary;
   s.record_every =
       c.get<std::int64_t>("training.record_every", 1,
                           "record the mini-batch loss every this many steps", Range::at_least(1));
   s.seed = options.seed;
-  s.threads = options.threads;
   const std::string source = c.get<std::string>(
       "data.source", "teacher",
       "dataset: teacher | gaussian | path of a CSV file (relative to this config)");

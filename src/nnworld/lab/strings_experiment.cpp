@@ -28,24 +28,15 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 
 void add_claim(io::Summary& s, std::string name, std::string equation, double value,
                double tolerance, std::string note) {
-  s.add_check({.name = std::move(name),
-               .kind = "claim",
-               .equation = std::move(equation),
-               .value = value,
-               .reference = 0.0,
-               .tolerance = tolerance,
-               .passed = value <= tolerance,
-               .note = std::move(note)});
+  add_bound_check(s, "claim", std::move(name), std::move(equation), value, tolerance,
+                  std::move(note));
 }
 
 // The oracle or the claim, depending on whether the closed form applies to this run.
 void add_bound(io::Summary& s, bool oracle, std::string name, std::string equation, double value,
                double tolerance, std::string note) {
-  if (oracle) {
-    add_bound_oracle(s, std::move(name), std::move(equation), value, tolerance, std::move(note));
-  } else {
-    add_claim(s, std::move(name), std::move(equation), value, tolerance, std::move(note));
-  }
+  add_bound_check(s, oracle ? "oracle" : "claim", std::move(name), std::move(equation), value,
+                  tolerance, std::move(note));
 }
 
 struct StringsPlan final : Plan {
