@@ -7,7 +7,8 @@
 Every round runs the whole C++ binary (Google Benchmark, --benchmark_format=json, median of 3
 repetitions per row), then the whole PyTorch peer (bench/peers/torch_network.py, median of
 ≥ 5 samples per row; the log_det rows go to the NumPy peer bench/peers/numpy_thermo.py, the
-split_step and ensemble_em rows to bench/peers/numpy_trainable.py). The two sides alternate, so
+split_step and ensemble_em rows to bench/peers/numpy_trainable.py, the strings_update rows to
+bench/peers/numpy_hidden.py; the strings_layout and strings_step_alloc rows have no peer). The two sides alternate, so
 slow phases of a shared machine hit both; each side's time for a row is its fastest round. The
 table gives, per row: both times, the ratio peer/nnworld (> 1: nnworld is faster), nnworld's GB/s
 and GFLOP/s under the byte and flop models of bench/RESULTS.md, and for memory-bound rows the
@@ -33,7 +34,10 @@ PEER = HERE / "peers" / "torch_network.py"
 # Rows whose peer is not PyTorch: (row-name prefix, peer script). The rest go to PEER.
 OTHER_PEERS = [("log_det/", HERE / "peers" / "numpy_thermo.py"),
                ("split_step/", HERE / "peers" / "numpy_trainable.py"),
-               ("ensemble_em/", HERE / "peers" / "numpy_trainable.py")]
+               ("ensemble_em/", HERE / "peers" / "numpy_trainable.py"),
+               ("strings_update", HERE / "peers" / "numpy_hidden.py")]
+# Rows without a peer (bench_hidden.cpp: the layout experiment and the allocating step).
+NO_PEER = ("strings_layout/", "strings_step_alloc/")
 PYTHON = "/usr/bin/python3"
 
 # Targets (bench/RESULTS.md): at least PyTorch's speed on every row; the sparse and permutation
@@ -215,7 +219,7 @@ def main():
                             ([f"--benchmark_filter={args.filter}"] if args.filter else []),
                             capture_output=True, text=True, check=True).stdout.split()
     rows = [re.sub(r"/real_time$", "", r) for r in listed]
-    peer_rows = rows
+    peer_rows = [r for r in rows if not r.startswith(NO_PEER)]
 
     load = os.getloadavg()[0]
     if load > 0.5:
@@ -230,7 +234,8 @@ def main():
         o, context = run_ours(bench, args.threads, args.min_time, args.filter)
         ours_rounds.append(o)
         print(f"round {k + 1}/{args.rounds}: peers", file=sys.stderr, flush=True)
-        p, infos = run_peers(peer_rows, args.threads, 3 * args.min_time)
+        p, infos = (run_peers(peer_rows, args.threads, 3 * args.min_time) if peer_rows
+                    else ({}, {}))
         info = infos.get(PEER.stem, {})
         peer_rounds.append(p)
 
@@ -261,6 +266,8 @@ def main():
         t = infos["numpy_trainable"]
         peers.append(f"NumPy {t.get('numpy', '?')} / SciPy {t.get('scipy', '?')} / PyTorch "
                      f"{t.get('torch', '?')} (trainable rows)")
+    if "numpy_hidden" in infos:
+        peers.append(f"NumPy {infos['numpy_hidden'].get('numpy', '?')} (strings rows)")
     out.write(f"nnworld kernels vs {' and '.join(peers)}, {args.threads} threads, "
               f"best of {args.rounds} rounds, {time.time() - t0:.0f} s, load average "
               f"{load:.2f} before / {os.getloadavg()[0]:.2f} after\n")
