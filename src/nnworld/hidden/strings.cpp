@@ -212,6 +212,7 @@ StringRun simulate_strings(const StringSetup& s,
     std::vector<Field>* rate;
     std::vector<Field>* accel;
     std::vector<Field>* lin_out;
+    Matrix next = {};  // the discrete step's output, kept across steps (no reallocation)
   };
   Chiral ch[2] = {
       {&net_r, x0, Matrix(n, nd), &run.right, &run.right_rate, &run.right_accel, &run.right_lin},
@@ -252,9 +253,8 @@ StringRun simulate_strings(const StringSetup& s,
     if (t == T) break;
     for (auto& c : ch) {
       if (discrete) {
-        Matrix next;
-        network::state_map_batch(*c.net, c.x, next);
-        c.x.swap(next);
+        network::state_map_batch(*c.net, c.x, c.next);
+        c.x.swap(c.next);
         // (50)/(52): x̄_lin(t+1) = f′(ŵx̄_lin) ⊙ (ŵx̄_lin) (b = 0).
         const Matrix y = network::preactivation_batch(*c.net, c.lin);
         Matrix dy(y.rows(), y.cols());
