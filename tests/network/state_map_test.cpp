@@ -231,5 +231,38 @@ TEST(StateMap, LargeDenseBatchThroughBlasIsExactAndThreadIndependent) {
   EXPECT_TRUE((outs[2].array() == outs[0].array()).all());
 }
 
+// The neuron-major batch (state_map_rows) gives the same bits as the column batch in every layout
+// and activation, for widths that do and do not fill a cache line, with random permutations large
+// enough for several blocks and the prefetch, and for 1, 2 and 3 threads.
+TEST(StateMap, NeuronMajorBatchEqualsColumnBatchBitwise) {
+  std::mt19937_64 rng(21);
+  const int saved = omp_get_max_threads();
+  for (const auto layout : layouts) {
+    const std::int64_t n = layout == Layout::permutation ? 5000 : 300;
+    for (const auto act : kinds) {
+      const Network net = testing::random_network(layout, n, act, rng);
+      for (const std::int64_t d : {1, 3, 8, 11}) {
+        Matrix x(n, d);
+        for (std::int64_t j = 0; j < d; ++j) x.col(j) = testing::random_vector(n, rng, -2.0, 2.0);
+        const Matrix ref = state_map_batch(net, x);
+        for (const int threads : {1, 2, 3}) {
+          omp_set_num_threads(threads);
+          RowMatrix out;
+          state_map_rows(net, RowMatrix(x), out);
+          ASSERT_EQ(out.rows(), n);
+          ASSERT_EQ(out.cols(), d);
+          EXPECT_TRUE((Matrix(out).array() == ref.array()).all())
+              << testing::layout_name(layout) << " d " << d << " threads " << threads;
+        }
+        omp_set_num_threads(saved);
+      }
+    }
+  }
+  RowMatrix x = RowMatrix::Zero(4, 2);
+  const Network net = testing::random_network(Layout::permutation, 4, ActivationKind::tanh, rng);
+  EXPECT_THROW(state_map_rows(net, x, x), Error);
+  EXPECT_THROW(state_map_rows(net, RowMatrix::Zero(5, 2), x), Error);
+}
+
 }  // namespace
 }  // namespace nnworld::network

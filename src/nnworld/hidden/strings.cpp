@@ -43,7 +43,8 @@ Network permutation_network(const Permutation& p, double scale, network::Activat
 
 // Replica mean of columns [c0, c0 + m) as x_0 + (1/M)Σ_m (x_m − x_0): identical replicas give
 // x_0 exactly.
-void column_mean(const Matrix& x, std::int64_t c0, std::int64_t m, double* out) {
+template <class M>
+void column_mean(const M& x, std::int64_t c0, std::int64_t m, double* out) {
   const std::int64_t n = x.rows();
   const double inv = 1.0 / static_cast<double>(m);
   for (std::int64_t i = 0; i < n; ++i) {
@@ -78,7 +79,8 @@ void rk4_step(Matrix& x, double h, const Rhs& rhs) {
   x += (h / 6.0) * (k1 + 2.0 * k2 + 2.0 * k3 + k4);
 }
 
-bool all_finite(const Matrix& m) {
+template <class M>
+bool all_finite(const M& m) {
   return m.allFinite();
 }
 
@@ -206,30 +208,43 @@ StringRun simulate_strings(const StringSetup& s,
 
   struct Chiral {
     const Network* net;
-    Matrix x;    // replicas
+    Matrix x;    // replicas (continuous mode)
     Matrix lin;  // N × D linearised means
     std::vector<Field>* mean;
     std::vector<Field>* rate;
     std::vector<Field>* accel;
     std::vector<Field>* lin_out;
-    Matrix next = {};  // the discrete step's output, kept across steps (no reallocation)
+    // Discrete mode: the replicas neuron-major (row i = neuron i in every replica), the layout
+    // in which the permutation step gathers whole rows; the output buffer is kept across steps.
+    network::RowMatrix rows = {};
+    network::RowMatrix next = {};
   };
   Chiral ch[2] = {
       {&net_r, x0, Matrix(n, nd), &run.right, &run.right_rate, &run.right_accel, &run.right_lin},
       {&net_l, x0, Matrix(n, nd), &run.left, &run.left_rate, &run.left_accel, &run.left_lin}};
   for (auto& c : ch) {
     for (std::int64_t d = 0; d < nd; ++d) column_mean(x0, d * m, m, c.lin.col(d).data());
+    if (discrete) {
+      c.rows = c.x;
+      c.x.resize(0, 0);
+    }
   }
 
   const double h = 1.0 / (s.alpha * static_cast<double>(s.substeps));
   std::vector<double> mean_buf(static_cast<std::size_t>(n));
   for (std::int64_t t = 0; t <= T; ++t) {
     for (auto& c : ch) {
-      if (!all_finite(c.x) || !all_finite(c.lin)) {
+      const bool finite = discrete ? all_finite(c.rows) : all_finite(c.x);
+      if (!finite || !all_finite(c.lin)) {
         throw Divergence(static_cast<long>(t), "the replica states x̄^(d)");
       }
       for (std::int64_t d = 0; d < nd; ++d) {
-        column_mean(c.x, d * m, m, (*c.mean)[static_cast<std::size_t>(d)].row(t));
+        double* mean = (*c.mean)[static_cast<std::size_t>(d)].row(t);
+        if (discrete) {
+          column_mean(c.rows, d * m, m, mean);
+        } else {
+          column_mean(c.x, d * m, m, mean);
+        }
         std::copy(c.lin.col(d).data(), c.lin.col(d).data() + n,
                   (*c.lin_out)[static_cast<std::size_t>(d)].row(t));
       }
@@ -253,8 +268,8 @@ StringRun simulate_strings(const StringSetup& s,
     if (t == T) break;
     for (auto& c : ch) {
       if (discrete) {
-        network::state_map_batch(*c.net, c.x, c.next);
-        c.x.swap(c.next);
+        network::state_map_rows(*c.net, c.rows, c.next);
+        c.rows.swap(c.next);
         // (50)/(52): x̄_lin(t+1) = f′(ŵx̄_lin) ⊙ (ŵx̄_lin) (b = 0).
         const Matrix y = network::preactivation_batch(*c.net, c.lin);
         Matrix dy(y.rows(), y.cols());

@@ -288,6 +288,45 @@ void map_batch(const PermutationWeights& w, const Vector& b, const Matrix& x, Ma
   }
 }
 
+// ---- a batch of states stored neuron-major (rows) ------------------------------------------
+
+// out(i, ·) = f(v_i x(src_i, ·) + b_i) for rows i in [r0, r1) of width d: the row gathers (each
+// prefetched `perm_prefetch` rows ahead, every cache line of it), then f over the block. The same
+// fma and f per element as permutation_block, so the same bits as the column layout.
+template <class E>
+inline void permutation_rows_block(const std::int32_t* src, const double* v, const double* bp,
+                                   const double* x, double* out, std::int64_t r0, std::int64_t r1,
+                                   std::int64_t n, std::int64_t d) {
+  const std::int64_t pf_end = std::min(r1, n - perm_prefetch);
+  for (std::int64_t i = r0; i < r1; ++i) {
+    if (i < pf_end) {
+      const double* ahead = x + static_cast<std::int64_t>(src[i + perm_prefetch]) * d;
+      for (std::int64_t k = 0; k < d; k += 8) __builtin_prefetch(ahead + k);
+    }
+    const double* xs = x + static_cast<std::int64_t>(src[i]) * d;
+    double* o = out + i * d;
+    const double vi = v[i];
+    const double bi = bp[i];
+#pragma omp simd
+    for (std::int64_t j = 0; j < d; ++j) o[j] = std::fma(vi, xs[j], bi);
+  }
+  apply_f<E>(out + r0 * d, (r1 - r0) * d);
+}
+
+template <class E>
+void map_rows(const PermutationWeights& w, const Vector& b, const RowMatrix& x, RowMatrix& out) {
+  const std::int64_t n = b.size();
+  const std::int64_t d = x.cols();
+  const std::int64_t tasks = chunks(n, perm_rows);
+  const int nt = threads_for(4.0 * static_cast<double>(n) * static_cast<double>(d));
+#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1)
+  for (std::int64_t t = 0; t < tasks; ++t) {
+    const std::int64_t r0 = t * perm_rows;
+    permutation_rows_block<E>(w.source.data(), w.value.data(), b.data(), x.data(), out.data(), r0,
+                              std::min(n, r0 + perm_rows), n, d);
+  }
+}
+
 // ---- wᵀ v -----------------------------------------------------------------------------------
 
 inline void transpose_times(const DenseWeights& w, const double* v, double* out) {

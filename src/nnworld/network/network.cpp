@@ -330,6 +330,23 @@ void state_map_batch(const Network& net, const Matrix& x, Matrix& out) {
   });
 }
 
+void state_map_rows(const Network& net, const RowMatrix& x, RowMatrix& out) {
+  check_state(net, x.rows(), "state_map_rows");
+  if (&out == &x) {
+    throw Error("state_map_rows", "output aliases the input states", "distinct matrices", 1);
+  }
+  if (const auto* p = std::get_if<PermutationWeights>(&net.w)) {
+    out.resize(net.n(), x.cols());
+    with_activation(net.activation,
+                    [&](auto e) { kernels::map_rows<decltype(e)>(*p, net.b, x, out); });
+    return;
+  }
+  const Matrix columns = x;
+  Matrix mapped;
+  state_map_batch(net, columns, mapped);
+  out = mapped;
+}
+
 // t applications of (1); the `clamped` neurons keep their values.
 Vector iterate(const Network& net, Vector x, long steps, const std::vector<std::int32_t>& clamped) {
   check_state(net, x.size(), "iterate");

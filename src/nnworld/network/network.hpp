@@ -28,6 +28,8 @@ namespace nnworld::network {
 
 using Vector = Eigen::VectorXd;
 using Matrix = Eigen::MatrixXd;  // column-major; a batch of states has one state per column
+// A batch stored neuron-major: row i holds neuron i's values in every state of the batch.
+using RowMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 using DenseWeights = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 using SparseWeights = Eigen::SparseMatrix<double, Eigen::RowMajor, std::int32_t>;  // CSR
 
@@ -75,6 +77,11 @@ void state_map(const Network& net, const Vector& x, Vector& out);  // out must n
 // X' = f(w X + b 1ᵀ) for a batch of states (columns).
 Matrix state_map_batch(const Network& net, const Matrix& x);
 void state_map_batch(const Network& net, const Matrix& x, Matrix& out);
+// X' = f(w X + b 1ᵀ) for a batch stored neuron-major (RowMatrix: row i = neuron i in every
+// state), bit-identical to state_map_batch on the same states. With permutation weights a step
+// gathers whole rows, out_i· = f(v_i x_{source_i}· + b_i): one random memory access per neuron
+// instead of one per state. Dense and sparse weights go through the column layout.
+void state_map_rows(const Network& net, const RowMatrix& x, RowMatrix& out);  // out ≠ x
 // t applications of (1). If `clamped` is non-empty those neurons keep their values.
 Vector iterate(const Network& net, Vector x, long steps,
                const std::vector<std::int32_t>& clamped = {});
