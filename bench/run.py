@@ -8,7 +8,7 @@ Every round runs the whole C++ binary (Google Benchmark, --benchmark_format=json
 repetitions per row), then the whole PyTorch peer (bench/peers/torch_network.py, median of
 ≥ 5 samples per row; the log_det rows go to the NumPy peer bench/peers/numpy_thermo.py, the
 split_step and ensemble_em rows to bench/peers/numpy_trainable.py, the strings_update rows to
-bench/peers/numpy_hidden.py; the strings_layout and strings_step_alloc rows have no peer). The two sides alternate, so
+bench/peers/numpy_hidden.py; the strings_colmajor rows have no peer). The two sides alternate, so
 slow phases of a shared machine hit both; each side's time for a row is its fastest round. The
 table gives, per row: both times, the ratio peer/nnworld (> 1: nnworld is faster), nnworld's GB/s
 and GFLOP/s under the byte and flop models of bench/RESULTS.md, and for memory-bound rows the
@@ -37,7 +37,7 @@ OTHER_PEERS = [("log_det/", HERE / "peers" / "numpy_thermo.py"),
                ("ensemble_em/", HERE / "peers" / "numpy_trainable.py"),
                ("strings_update", HERE / "peers" / "numpy_hidden.py")]
 # Rows without a peer (bench_hidden.cpp: the layout experiment and the allocating step).
-NO_PEER = ("strings_layout/", "strings_step_alloc/")
+NO_PEER = ("strings_colmajor/",)
 PYTHON = "/usr/bin/python3"
 
 # Targets (bench/RESULTS.md): at least PyTorch's speed on every row; the sparse and permutation

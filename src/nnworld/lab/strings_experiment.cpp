@@ -256,6 +256,39 @@ void StringsPlan::execute(RunContext& ctx) {
     add_bound(s, exact, "T8.1 d'Alembert x̄ = ½[φ(σ−τ) + φ(σ+τ)] (lattice shifts)", "(68)", de,
               1e-14 * amp,
               "φ = x̄^(d)(0) shifted by t sites along each cycle; bitwise for linear f, scale 1");
+    // T2.1: the right-mover replica mean is x̄(t) = π^t x̄(0) exactly (a copy of numbers), and
+    // π^P = I for P the lcm of the cycle lengths (checked when P ≤ steps).
+    {
+      double e21 = 0.0;
+      std::int64_t period = 1;
+      for (const std::int64_t len : hidden::cycle_lengths(st.perm)) {
+        period = std::lcm(period, len);
+        if (period > st.steps) break;
+      }
+      double eperiod = 0.0;
+      for (std::size_t d = 0; d < nd; ++d) {
+        const hidden::Field& r = run.right[d];
+        std::vector<double> x(r.row(0), r.row(0) + r.n);
+        for (std::int64_t t = 1; t <= st.steps; ++t) {
+          x = hidden::permute(st.perm, x);
+          for (std::int64_t i = 0; i < r.n; ++i) {
+            e21 = std::max(e21, std::abs(r.at(t, i) - x[static_cast<std::size_t>(i)]));
+          }
+        }
+        if (period <= st.steps) {
+          for (std::int64_t i = 0; i < r.n; ++i) {
+            eperiod = std::max(eperiod, std::abs(r.at(period, i) - r.at(0, i)));
+          }
+        }
+      }
+      add_bound(s, exact, "T2.1 x̄^(d−)(t) = π^t x̄^(d−)(0) (replica means, every t)", "(1), (60)",
+                e21, 0.0, "max |difference|; the map only copies numbers: tolerance 0");
+      if (period <= st.steps) {
+        add_bound(s, exact,
+                  "T2.1 π^P = I, P = lcm of the cycle lengths = " + std::to_string(period), "(60)",
+                  eperiod, 0.0, "max |x̄^(d−)(P) − x̄^(d−)(0)|; tolerance 0");
+      }
+    }
     if (st.noise == 0.0) {
       const double tol = 1e-14 * amp;
       double ea = 0.0, es = 0.0;

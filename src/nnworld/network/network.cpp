@@ -337,8 +337,15 @@ void state_map_rows(const Network& net, const RowMatrix& x, RowMatrix& out) {
   }
   if (const auto* p = std::get_if<PermutationWeights>(&net.w)) {
     out.resize(net.n(), x.cols());
-    with_activation(net.activation,
-                    [&](auto e) { kernels::map_rows<decltype(e)>(*p, net.b, x, out); });
+    // One state per row is one state per column: the single-state kernel (same bits).
+    with_activation(net.activation, [&](auto e) {
+      using E = decltype(e);
+      if (x.cols() == 1) {
+        kernels::map_single<E>(*p, net.b, x.data(), out.data());
+      } else {
+        kernels::map_rows<E>(*p, net.b, x, out);
+      }
+    });
     return;
   }
   const Matrix columns = x;
