@@ -220,23 +220,9 @@ std::unique_ptr<Plan> configure_complexity(Config& c, const RunOptions& options)
     plan->data = network::synthetic_dataset(source, net, samples, options.seed, s.relax_steps);
     return plan;
   }
-  const std::filesystem::path path = c.resolve_path(source);
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) {
-    throw c.error(
-        "data.source", "cannot open '" + path.string() + "'",
-        "permutation, teacher, gaussian or the path of a CSV file relative to the config");
-  }
-  network::Dataset raw = network::load_csv(path.string());
-  if (raw.rows.cols() != n_in + n_out && raw.rows.cols() != n_in) {
-    throw c.error("data.source",
-                  "'" + path.string() + "' has " + std::to_string(raw.rows.cols()) + " columns",
-                  std::to_string(n_in + n_out) + " (inputs + targets) or " + std::to_string(n_in) +
-                      " (inputs only)");
-  }
   plan->data_kind = "csv";
-  plan->data = std::move(raw);
-  plan->data.rows.leftCols(n_in) *= data_scale;
+  plan->data = read_csv_dataset(c, c.resolve_path(source), n_in, n_out, data_scale,
+                                "permutation, teacher, gaussian");
   return plan;
 }
 

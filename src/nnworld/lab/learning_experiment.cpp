@@ -154,44 +154,12 @@ std::unique_ptr<Plan> configure_learning(Config& c, const RunOptions& options) {
     }
   } else if (source != "teacher" && source != "gaussian") {
     path = c.resolve_path(source);
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(path, ec)) {
-      throw c.error("data.source", "cannot open '" + path.string() + "'",
-                    "digits, teacher, gaussian or the path of a CSV file relative to the config");
-    }
   }
   if (path.empty()) {
     plan->data = network::synthetic_dataset(synthetic, net, samples, options.seed, s.relax_steps);
     return plan;
   }
-  network::Dataset raw = network::load_csv(path.string());
-  const auto cols = raw.rows.cols();
-  const auto rows = raw.rows.rows();
-  if (cols == n_in + n_out || cols == n_in) {
-    plan->data = std::move(raw);
-  } else if (n_out > 1 && cols == n_in + 1) {
-    // The last column is a class label k ∈ {0, …, n_out − 1}: target = one-hot e_k.
-    plan->data.source = raw.source;
-    plan->data.rows = Matrix::Zero(rows, n_in + n_out);
-    plan->data.rows.leftCols(n_in) = raw.rows.leftCols(n_in);
-    for (Eigen::Index r = 0; r < rows; ++r) {
-      const double label = raw.rows(r, n_in);
-      if (label != std::floor(label) || label < 0 || label >= static_cast<double>(n_out)) {
-        throw c.error("data.source",
-                      "'" + path.string() + "' row " + std::to_string(r + 1) + ": label " +
-                          std::to_string(label) + " is not a class index",
-                      "an integer label in [0, " + std::to_string(n_out) + ") in the last column");
-      }
-      plan->data.rows(r, n_in + static_cast<Eigen::Index>(label)) = 1.0;
-    }
-  } else {
-    throw c.error("data.source", "'" + path.string() + "' has " + std::to_string(cols) + " columns",
-                  std::to_string(n_in + n_out) + " (inputs + targets), " + std::to_string(n_in) +
-                      " (inputs only)" +
-                      (n_out > 1 ? " or " + std::to_string(n_in + 1) + " (inputs + class label)"
-                                 : std::string()));
-  }
-  plan->data.rows.leftCols(n_in) *= data_scale;
+  plan->data = read_csv_dataset(c, path, n_in, n_out, data_scale, "digits, teacher, gaussian");
   return plan;
 }
 

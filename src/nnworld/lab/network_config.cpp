@@ -293,4 +293,43 @@ network::SgdOptions read_segment_sgd(Config& c, const RunOptions& options,
   return s;
 }
 
+network::Dataset read_csv_dataset(Config& c, const std::filesystem::path& path, std::int64_t n_in,
+                                  std::int64_t n_out, double scale, const std::string& sources) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    throw c.error("data.source", "cannot open '" + path.string() + "'",
+                  sources + " or the path of a CSV file relative to the config");
+  }
+  network::Dataset raw = network::load_csv(path.string());
+  const auto cols = raw.rows.cols();
+  const auto rows = raw.rows.rows();
+  network::Dataset data;
+  if (cols == n_in + n_out || cols == n_in) {
+    data = std::move(raw);
+  } else if (n_out > 1 && cols == n_in + 1) {
+    // The last column is a class label k ∈ {0, …, n_out − 1}: target = one-hot e_k.
+    data.source = raw.source;
+    data.rows = network::Matrix::Zero(rows, n_in + n_out);
+    data.rows.leftCols(n_in) = raw.rows.leftCols(n_in);
+    for (Eigen::Index r = 0; r < rows; ++r) {
+      const double label = raw.rows(r, n_in);
+      if (label != std::floor(label) || label < 0 || label >= static_cast<double>(n_out)) {
+        throw c.error("data.source",
+                      "'" + path.string() + "' row " + std::to_string(r + 1) + ": label " +
+                          std::to_string(label) + " is not a class index",
+                      "an integer label in [0, " + std::to_string(n_out) + ") in the last column");
+      }
+      data.rows(r, n_in + static_cast<Eigen::Index>(label)) = 1.0;
+    }
+  } else {
+    throw c.error("data.source", "'" + path.string() + "' has " + std::to_string(cols) + " columns",
+                  std::to_string(n_in + n_out) + " (inputs + targets), " + std::to_string(n_in) +
+                      " (inputs only)" +
+                      (n_out > 1 ? " or " + std::to_string(n_in + 1) + " (inputs + class label)"
+                                 : std::string()));
+  }
+  data.rows.leftCols(n_in) *= scale;
+  return data;
+}
+
 }  // namespace nnworld::lab

@@ -3,6 +3,7 @@
 // N, the activation f of the state map (1), the weights ŵ (explicit or generated), the bias b,
 // the mass m of the bulk loss (3) and the input/output neurons.
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <string>
 
@@ -44,6 +45,14 @@ struct LayeredDefaults {
 network::Network build_layered_network(io::Config& c, const RunOptions& options,
                                        const LayeredDefaults& defaults, std::int64_t limit,
                                        const std::string& why);
+
+// A CSV dataset (plain or gzip) for a network with n_in inputs and n_out outputs: n_in + n_out
+// columns (inputs, then targets), n_in columns (inputs only) or, with n_out > 1, n_in + 1 columns
+// (inputs and an integer class label k ∈ [0, n_out) → the one-hot target e_k). The input columns
+// are multiplied by `scale`. Errors name data.source (`sources` lists what it accepts).
+network::Dataset read_csv_dataset(io::Config& c, const std::filesystem::path& path,
+                                  std::int64_t n_in, std::int64_t n_out, double scale,
+                                  const std::string& sources);
 
 // training.{step, batch, temperature, weight_decay, relax_steps, loss}; threads from options.
 network::SgdOptions read_sgd_options(io::Config& c, const RunOptions& options,
