@@ -32,14 +32,12 @@ np.tanh run on one thread whatever --threads says.
 
 import argparse
 import json
-import math
 import os
 import re
-import statistics
 import sys
-import time
 
 import numpy as np
+from peer_timing import measure
 
 N = 10_000_000
 D_LIST = [1, 2, 4, 8]
@@ -152,28 +150,6 @@ def build(row, rng):
     del ref_col
     sink.clear()
     return variants, 16.0 * n * d + 4.0 * n, 0.0
-
-
-def measure(fn, min_time):
-    """As numpy_thermo.measure: warm-up, samples of k calls (≥ 2 ms), median of ≥ 5 (≥ 3 when
-    one call takes more than 0.1 s)."""
-    fn()
-    t0 = time.perf_counter()
-    fn()
-    one = max(time.perf_counter() - t0, 1e-9)
-    k = max(1, int(math.ceil(2e-3 / one)))
-    least = 3 if one > 0.1 else 5
-    samples, total = [], 0.0
-    while len(samples) < least or total < min_time:
-        t0 = time.perf_counter()
-        for _ in range(k):
-            fn()
-        dt = time.perf_counter() - t0
-        total += dt
-        samples.append(dt / k)
-        if len(samples) >= 1000:
-            break
-    return statistics.median(samples)
 
 
 def main():

@@ -21,11 +21,10 @@ import json
 import math
 import os
 import re
-import statistics
 import sys
-import time
 
 import numpy as np
+from peer_timing import measure
 
 LOG_DET_N = [512, 1024, 2048, 4096]
 LOG_DET_SHIFT = 2.0
@@ -75,28 +74,6 @@ def build(row, rng):
                  "numpy.linalg.cholesky + 2 Σ log L_ii": cholesky},
                 8.0 * n * n, n ** 3 / 3.0)
     raise ValueError(f"unknown row {row!r}")
-
-
-def measure(fn, min_time):
-    """As torch_network.measure: warm-up, samples of k calls (≥ 2 ms), median of ≥ 5 (≥ 3
-    when one call takes more than 0.1 s, to bound the time of the N = 4096 row)."""
-    fn()
-    t0 = time.perf_counter()
-    fn()
-    one = max(time.perf_counter() - t0, 1e-9)
-    k = max(1, int(math.ceil(2e-3 / one)))
-    least = 3 if one > 0.1 else 5
-    samples, total = [], 0.0
-    while len(samples) < least or total < min_time:
-        t0 = time.perf_counter()
-        for _ in range(k):
-            fn()
-        dt = time.perf_counter() - t0
-        total += dt
-        samples.append(dt / k)
-        if len(samples) >= 1000:
-            break
-    return statistics.median(samples)
 
 
 def main():

@@ -38,11 +38,10 @@ import json
 import math
 import os
 import re
-import statistics
 import sys
-import time
 
 import torch
+import peer_timing
 
 DT = torch.float64
 NNZ_PER_ROW = 16
@@ -277,24 +276,8 @@ def build(row, gen):
 
 
 def measure(fn, min_time):
-    fn()
-    fn()
-    t0 = time.perf_counter()
-    fn()
-    one = max(time.perf_counter() - t0, 1e-9)
-    k = max(1, int(math.ceil(2e-3 / one)))
-    samples = []
-    total = 0.0
-    while len(samples) < 5 or total < min_time:
-        t0 = time.perf_counter()
-        for _ in range(k):
-            fn()
-        dt = time.perf_counter() - t0
-        total += dt
-        samples.append(dt / k)
-        if len(samples) >= 1000:
-            break
-    return statistics.median(samples)
+    """Two warm-up calls, then median of ≥ 5 samples of k calls (≥ 2 ms each)."""
+    return peer_timing.measure(fn, min_time, warmup=2, least=5, least_slow=5)
 
 
 def setup_info(threads):
