@@ -117,44 +117,36 @@ Metric Metric::minkowski(int n) {
   return m;
 }
 
+// The 4-D families in (t, r, θ, φ) with their two parameters p0, p1.
+Metric Metric::four_dimensional(Family family, double p0, double p1) {
+  Metric m;
+  m.family_ = family;
+  m.coordinates_ = {"t", "r", "theta", "phi"};
+  m.p0_ = p0;
+  m.p1_ = p1;
+  return m;
+}
+
 Metric Metric::schwarzschild(double mass) {
   check_finite_parameter("Metric::schwarzschild", "mass M", mass);
-  Metric m;
-  m.family_ = Family::schwarzschild;
-  m.coordinates_ = {"t", "r", "theta", "phi"};
-  m.p0_ = mass;
-  return m;
+  return four_dimensional(Family::schwarzschild, mass, 0.0);
 }
 
 Metric Metric::kerr(double mass, double spin) {
   check_finite_parameter("Metric::kerr", "mass M", mass);
   check_finite_parameter("Metric::kerr", "spin a", spin);
-  Metric m;
-  m.family_ = Family::kerr;
-  m.coordinates_ = {"t", "r", "theta", "phi"};
-  m.p0_ = mass;
-  m.p1_ = spin;
-  return m;
+  return four_dimensional(Family::kerr, mass, spin);
 }
 
 Metric Metric::de_sitter(double lambda) {
   check_finite_parameter("Metric::de_sitter", "Lambda", lambda);
-  Metric m;
-  m.family_ = Family::de_sitter;
-  m.coordinates_ = {"t", "r", "theta", "phi"};
-  m.p1_ = lambda;
-  return m;
+  return four_dimensional(Family::de_sitter, 0.0, lambda);
 }
 
 Metric Metric::schwarzschild_de_sitter(double mass, double lambda) {
   check_finite_parameter("Metric::schwarzschild_de_sitter", "mass M", mass);
   check_finite_parameter("Metric::schwarzschild_de_sitter", "Lambda", lambda);
-  Metric m;
-  m.family_ = Family::schwarzschild_de_sitter;
-  m.coordinates_ = {"t", "r", "theta", "phi"};
-  m.p0_ = mass;
-  m.p1_ = lambda;
-  return m;
+  return four_dimensional(Family::schwarzschild_de_sitter, mass, lambda);
 }
 
 Metric Metric::flrw(const std::string& scale_factor, int n,

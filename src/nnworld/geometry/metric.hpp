@@ -103,6 +103,7 @@ class Metric {
 
  private:
   Metric() = default;
+  static Metric four_dimensional(Family family, double p0, double p1);
   Family family_ = Family::minkowski;
   int n_ = 4;
   std::vector<std::string> coordinates_;
