@@ -69,22 +69,10 @@ Trend trend(const std::vector<double>& v, std::int64_t bootstrap, std::uint64_t 
   t.fraction_down =
       static_cast<double>(std::count_if(d.begin(), d.end(), [](double x) { return x < 0; })) /
       static_cast<double>(m);
-  const core::RngStream rng(seed, core::StreamTag::user, tag);
-  std::vector<double> means(static_cast<std::size_t>(bootstrap));
-  for (std::int64_t b = 0; b < bootstrap; ++b) {
-    double acc = 0.0;
-    for (std::size_t i = 0; i < m; ++i) acc += d[rng.below(static_cast<std::uint64_t>(b), i, m)];
-    means[static_cast<std::size_t>(b)] = acc / static_cast<double>(m);
-  }
-  std::sort(means.begin(), means.end());
-  auto pct = [&](double p) {
-    const auto i =
-        static_cast<std::size_t>(std::clamp(std::ceil(p * static_cast<double>(bootstrap)) - 1.0,
-                                            0.0, static_cast<double>(bootstrap - 1)));
-    return means[i];
-  };
-  t.lo = pct(0.025);
-  t.hi = pct(0.975);
+  const MeanInterval ci =
+      bootstrap_mean_ci(d, bootstrap, core::RngStream(seed, core::StreamTag::user, tag));
+  t.lo = ci.lo;
+  t.hi = ci.hi;
   return t;
 }
 

@@ -1,9 +1,13 @@
 #pragma once
 // Small pieces shared by the experiments: numbers in notes, dataset attributes, axis names.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <string>
 #include <vector>
 
+#include "nnworld/core/rng.hpp"
 #include "nnworld/io/output.hpp"
 
 namespace nnworld::lab {
@@ -49,6 +53,31 @@ inline void add_bound_oracle(io::Summary& s, std::string name, std::string equat
                              double tolerance, std::string note) {
   add_bound_check(s, "oracle", std::move(name), std::move(equation), value, tolerance,
                   std::move(note));
+}
+
+// The 95 % percentile-bootstrap interval of the mean of x (x.size() ≥ 1, resamples ≥ 1):
+// resample b draws x[rng.below(b, i, m)], i < m; percentiles 2.5 and 97.5 by nearest rank.
+struct MeanInterval {
+  double lo = 0.0;
+  double hi = 0.0;
+};
+inline MeanInterval bootstrap_mean_ci(const std::vector<double>& x, std::int64_t resamples,
+                                      const core::RngStream& rng) {
+  const auto m = x.size();
+  std::vector<double> means(static_cast<std::size_t>(resamples));
+  for (std::int64_t b = 0; b < resamples; ++b) {
+    double acc = 0.0;
+    for (std::size_t i = 0; i < m; ++i) acc += x[rng.below(static_cast<std::uint64_t>(b), i, m)];
+    means[static_cast<std::size_t>(b)] = acc / static_cast<double>(m);
+  }
+  std::sort(means.begin(), means.end());
+  auto pct = [&](double p) {
+    const auto i =
+        static_cast<std::size_t>(std::clamp(std::ceil(p * static_cast<double>(resamples)) - 1.0,
+                                            0.0, static_cast<double>(resamples - 1)));
+    return means[i];
+  };
+  return {pct(0.025), pct(0.975)};
 }
 
 // "q1", …, "qK": the variables of the trainable parameters in expressions and array names.

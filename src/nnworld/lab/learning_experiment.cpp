@@ -361,24 +361,9 @@ void LearningPlan::second_law(RunContext& ctx, const Series& s) const {
   const double positive = static_cast<double>(std::count_if(slopes.begin(), slopes.end(),
                                                             [](double v) { return v > 0; })) /
                           static_cast<double>(m);
-  const core::RngStream rng(ctx.seed(), core::StreamTag::user, 15);
-  std::vector<double> means(static_cast<std::size_t>(bootstrap));
-  for (std::int64_t b = 0; b < bootstrap; ++b) {
-    double acc = 0.0;
-    for (std::size_t i = 0; i < m; ++i) {
-      acc += slopes[rng.below(static_cast<std::uint64_t>(b), i, m)];
-    }
-    means[static_cast<std::size_t>(b)] = acc / static_cast<double>(m);
-  }
-  std::sort(means.begin(), means.end());
-  // Percentiles 2.5 and 97.5 (nearest rank).
-  auto pct = [&](double p) {
-    const auto i =
-        static_cast<std::size_t>(std::clamp(std::ceil(p * static_cast<double>(bootstrap)) - 1.0,
-                                            0.0, static_cast<double>(bootstrap - 1)));
-    return means[i];
-  };
-  const double lo = pct(0.025), hi = pct(0.975);
+  const MeanInterval ci =
+      bootstrap_mean_ci(slopes, bootstrap, core::RngStream(ctx.seed(), core::StreamTag::user, 15));
+  const double lo = ci.lo, hi = ci.hi;
   sum.observable("second_law.slopes", slopes);
   sum.observable("second_law.fraction_positive", positive);
   sum.observable("second_law.mean_slope", mean);
