@@ -77,7 +77,7 @@ void state_map(const Network& net, const Vector& x, Vector& out);  // out must n
 // X' = f(w X + b 1ᵀ) for a batch of states (columns).
 Matrix state_map_batch(const Network& net, const Matrix& x);
 void state_map_batch(const Network& net, const Matrix& x, Matrix& out);
-// X' = f(w X + b 1ᵀ) for a batch stored neuron-major (RowMatrix: row i = neuron i in every
+// (1), X' = f(w X + b 1ᵀ), for a batch stored neuron-major (RowMatrix: row i = neuron i in every
 // state), bit-identical to state_map_batch on the same states. With permutation weights a step
 // gathers whole rows, out_i· = f(v_i x_{source_i}· + b_i): one random memory access per neuron
 // instead of one per state. Dense and sparse weights go through the column layout.
