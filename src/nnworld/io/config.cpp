@@ -687,6 +687,144 @@ std::optional<Eigen::MatrixXd> Config::get_matrix(std::string_view key, std::int
   return m;
 }
 
+std::vector<std::string> Config::get_string_list(std::string_view key,
+                                                 const std::vector<std::string>& fallback,
+                                                 std::string_view doc) {
+  const toml::node* n = find(key);
+  record(key, fallback, nullptr, doc);
+  if (!n) {
+    record(key, fallback, fallback, doc);
+    return fallback;
+  }
+  const toml::array* arr = n->as_array();
+  if (!arr) throw error(key, "wrong type: got " + describe_node(*n), "an array of strings");
+  if (arr->empty()) throw error(key, "empty array", "at least one string");
+  std::vector<std::string> out;
+  for (const toml::node& e : *arr) {
+    const auto* s = e.as_string();
+    if (!s) {
+      throw Error(element_where(key, e), "wrong type: element is " + describe_node(e), "a string");
+    }
+    out.push_back(s->get());
+  }
+  record(key, fallback, out, doc);
+  return out;
+}
+
+std::vector<std::vector<double>> Config::get_number_rows(
+    std::string_view key, const std::vector<std::vector<double>>& fallback, std::string_view doc,
+    std::int64_t cols) {
+  const toml::node* n = find(key);
+  record(key, fallback, nullptr, doc);
+  if (!n) {
+    record(key, fallback, fallback, doc);
+    return fallback;
+  }
+  const std::string row_text =
+      cols >= 0 ? "an array of " + std::to_string(cols) + " numbers" : "an array of numbers";
+  const toml::array* arr = n->as_array();
+  if (!arr) throw error(key, "wrong type: got " + describe_node(*n), "an array of " + row_text);
+  if (arr->empty()) throw error(key, "empty array", "at least one " + row_text);
+  std::vector<std::vector<double>> out;
+  for (std::size_t i = 0; i < arr->size(); ++i) {
+    const toml::node& row_node = *arr->get(i);
+    const toml::array* row = row_node.as_array();
+    if (!row) {
+      throw Error(element_where(key, row_node),
+                  "element " + std::to_string(i) + " is " + describe_node(row_node), row_text);
+    }
+    if (cols >= 0 && static_cast<std::int64_t>(row->size()) != cols) {
+      throw Error(element_where(key, row_node),
+                  "element " + std::to_string(i) + " has " + std::to_string(row->size()) +
+                      (row->size() == 1 ? " number" : " numbers"),
+                  row_text);
+    }
+    std::vector<double> r;
+    for (const toml::node& e : *row) {
+      bool ok = false;
+      const double v = number_of(e, ok);
+      if (!ok) {
+        throw Error(element_where(key, e), "wrong type: element is " + describe_node(e),
+                    "a number");
+      }
+      if (!std::isfinite(v)) {
+        throw Error(element_where(key, e), "non-finite number " + format_number(v),
+                    "a finite number");
+      }
+      r.push_back(v);
+    }
+    out.push_back(std::move(r));
+  }
+  record(key, fallback, out, doc);
+  return out;
+}
+
+std::optional<std::vector<std::vector<std::string>>> Config::get_string_rows(std::string_view key,
+                                                                             std::string_view doc) {
+  const toml::node* n = find(key);
+  record(key, nullptr, nullptr, doc);
+  if (!n) return std::nullopt;
+  const toml::array* arr = n->as_array();
+  if (!arr)
+    throw error(key, "wrong type: got " + describe_node(*n), "an array of arrays of strings");
+  std::vector<std::vector<std::string>> out;
+  for (std::size_t i = 0; i < arr->size(); ++i) {
+    const toml::node& row_node = *arr->get(i);
+    const toml::array* row = row_node.as_array();
+    if (!row) {
+      throw Error(element_where(key, row_node),
+                  "row " + std::to_string(i) + " is " + describe_node(row_node),
+                  "an array of strings");
+    }
+    std::vector<std::string> r;
+    for (const toml::node& e : *row) {
+      if (const auto* s = e.as_string()) {
+        r.push_back(s->get());
+      } else {
+        bool ok = false;
+        const double v = number_of(e, ok);  // a bare number stands for itself
+        if (!ok || !std::isfinite(v)) {
+          throw Error(element_where(key, e), "wrong type: element is " + describe_node(e),
+                      "a string (an expression) or a finite number");
+        }
+        r.push_back(format_number(v));
+      }
+    }
+    out.push_back(std::move(r));
+  }
+  record(key, nullptr, out, doc);
+  return out;
+}
+
+std::vector<std::string> Config::table_keys(std::string_view key) const {
+  const toml::node* n = find(key);
+  if (!n) return {};
+  const toml::table* t = n->as_table();
+  if (!t) throw error(key, "wrong type: got " + describe_node(*n), "a table { name = value, … }");
+  std::vector<std::pair<toml::source_position, std::string>> entries;
+  for (auto&& [k, v] : *t) entries.emplace_back(v.source().begin, std::string(k.str()));
+  std::stable_sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
+    return a.first.line != b.first.line ? a.first.line < b.first.line
+                                        : a.first.column < b.first.column;
+  });
+  std::vector<std::string> out;
+  for (auto& e : entries) out.push_back(std::move(e.second));
+  return out;
+}
+
+Error Config::element_error(std::string_view key, std::size_t row, std::int64_t col,
+                            std::string what, std::string expected) const {
+  const toml::node* n = find(key);
+  const toml::array* arr = n ? n->as_array() : nullptr;
+  if (!arr || row >= arr->size()) return error(key, std::move(what), std::move(expected));
+  const toml::node* e = arr->get(row);
+  if (col >= 0) {
+    const toml::array* r = e->as_array();
+    if (r && static_cast<std::size_t>(col) < r->size()) e = r->get(static_cast<std::size_t>(col));
+  }
+  return Error(element_where(key, *e), std::move(what), std::move(expected));
+}
+
 std::size_t Config::table_array_size(std::string_view key, std::string_view doc) {
   const toml::node* n = find(key);
   if (!n) return 0;

@@ -109,6 +109,25 @@ class Config {
   // null) if the key is absent.
   std::optional<Eigen::MatrixXd> get_matrix(std::string_view key, std::int64_t rows,
                                             std::int64_t cols, std::string_view doc);
+  // An array of strings (any length ≥ 1); `fallback` if absent.
+  std::vector<std::string> get_string_list(std::string_view key,
+                                           const std::vector<std::string>& fallback,
+                                           std::string_view doc);
+  // An array of arrays of numbers with any number of rows, each of `cols` numbers (cols < 0:
+  // any length); `fallback` (registered as the default) if the key is absent.
+  std::vector<std::vector<double>> get_number_rows(std::string_view key,
+                                                   const std::vector<std::vector<double>>& fallback,
+                                                   std::string_view doc, std::int64_t cols = -1);
+  // An array of arrays of strings (rows may differ in length: the caller checks the shape and
+  // reports with element_error); nullopt (registered with default null) if absent.
+  std::optional<std::vector<std::vector<std::string>>> get_string_rows(std::string_view key,
+                                                                       std::string_view doc);
+  // The names of the entries of the table at `key`, in file order (empty if absent); throws if
+  // `key` is not a table. Registers nothing: read each entry with a getter.
+  std::vector<std::string> table_keys(std::string_view key) const;
+  // An nnworld::Error located at element `row` (and `col`, if ≥ 0) of the array at `key`.
+  [[nodiscard]] Error element_error(std::string_view key, std::size_t row, std::int64_t col,
+                                    std::string what, std::string expected = {}) const;
   // Number of elements of an array of tables (0 if absent); registers nothing by itself.
   std::size_t table_array_size(std::string_view key, std::string_view doc);
 
