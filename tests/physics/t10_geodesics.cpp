@@ -127,6 +127,108 @@ TEST(T10_Geodesics, IscoAndPhotonSphereAreCircular) {
   EXPECT_LT(dr, 1e-6);
 }
 
+// ---- the same oracles with the adaptive Dormand–Prince 5(4) integrator ----------------------
+// Tolerances: the spec's (as for RK4 above) where the spec gives one; E and L conservation of
+// the eccentric orbit from rtol (see there).
+
+GeodesicSetup dopri5(const Orbit& o, double rtol) {
+  GeodesicSetup s = o.setup;
+  s.method = GeodesicMethod::dopri5;
+  s.tau_end = o.setup.step * static_cast<double>(o.setup.steps);  // 10 orbits of r = 10M
+  s.step = 1.0;
+  s.steps = 100000;
+  s.rtol = rtol;
+  s.atol = 1e-3 * rtol;
+  s.record_interval = s.tau_end / 2000.0;
+  return s;
+}
+
+TEST(T10_Geodesics, Dopri5CircularOrbitAt10M) {
+  const Orbit o = orbit(10.0, 1.0);
+  const Geodesic g = integrate_geodesic(Metric::schwarzschild(mass), dopri5(o, 1e-12));
+  double dr = 0.0;
+  for (const auto& p : g.points) dr = std::max(dr, std::abs(p.x(1) - 10.0));
+  const GeodesicPoint& last = g.points.back();
+  const double omega = last.x(3) / last.x(0), ref = std::sqrt(mass / 1000.0);
+  std::printf(
+      "[ measured ] dopri5 rtol 1e-12 circular r=10M: max|r-r0| %.2e, dphi/dt %.12f (err "
+      "%.2e), |u.u+1| %.2e, %ld accepted / %ld rejected steps\n",
+      dr, omega, std::abs(omega - ref), g.max_norm_drift, g.accepted_steps, g.rejected_steps);
+  EXPECT_EQ(g.points.size(), 2001u);
+  EXPECT_NEAR(last.tau, o.setup.step * 20000.0, 1e-9);
+  EXPECT_LT(dr, 1e-8);
+  EXPECT_LT(std::abs(omega - 0.031622776602), 1e-10);
+  EXPECT_LT(std::abs(omega - ref), 1e-10);
+  EXPECT_LT(g.max_norm_drift, 1e-10);
+}
+
+TEST(T10_Geodesics, Dopri5EccentricOrbitConservesEnergyAndAngularMomentum) {
+  const Orbit o = orbit(10.0, 1.05);
+  const double rtol = 1e-10;
+  const Geodesic g = integrate_geodesic(Metric::schwarzschild(mass), dopri5(o, rtol));
+  const double e0 = -g.points.front().p(0), l0 = g.points.front().p(3);
+  const double de = g.max_momentum_drift(0) / e0, dl = g.max_momentum_drift(3) / l0;
+  const auto n = static_cast<double>(g.accepted_steps);
+  // Bound from rtol. Each accepted step has RMS_i e_i/(atol + rtol|y_i|) ≤ 1 over the 8
+  // components, so |δy_i| ≤ √8·rtol·|y_i| (atol = 1e-3·rtol is negligible at these |y_i|).
+  // E = f u^t: δE/E = δu^t/u^t + (2M/(r²f))δr ≤ √8·rtol·(1 + 2M/(rf)) ≤ √8·rtol·1.34 for
+  // r ≥ 9.6M (the orbit's periapsis); L = r²u^φ: δL/L ≤ √8·rtol·(1 + 2) per step. With no
+  // cancellation over N accepted steps: ΔE/E ≤ 3.8·N·rtol, ΔL/L ≤ 8.5·N·rtol.
+  std::printf(
+      "[ measured ] dopri5 rtol 1e-10 eccentric L*1.05: max|dE|/E %.2e (bound %.2e), max|dL|/L "
+      "%.2e (bound %.2e), |u.u+1| %.2e, %ld accepted / %ld rejected\n",
+      de, 3.8 * n * rtol, dl, 8.5 * n * rtol, g.max_norm_drift, g.accepted_steps, g.rejected_steps);
+  EXPECT_LT(de, 3.8 * n * rtol);
+  EXPECT_LT(dl, 8.5 * n * rtol);
+  // u·u = −1 − 2E·δE/f²·… : the same accumulation, with |∂(u·u)/∂u| ≤ 2|u|: ≤ 2·√8·N·rtol·|u|².
+  EXPECT_LT(g.max_norm_drift, 2.0 * std::sqrt(8.0) * n * rtol * o.setup.u0.squaredNorm());
+}
+
+TEST(T10_Geodesics, Dopri5IscoAndPhotonSphereStayCircular) {
+  const Metric s = Metric::schwarzschild(mass);
+  // ISCO r = 6M (E = √(8/9), L = √12 M): marginally stable, so a perturbation δr grows only
+  // linearly (the radial frequency vanishes); 2 orbits at rtol 1e-12.
+  const double r6 = 6.0, f6 = 1.0 - 2.0 / r6;
+  GeodesicSetup i;
+  i.x0 = vec({0.0, r6, half_pi, 0.0});
+  i.u0 = vec({std::sqrt(8.0 / 9.0) / f6, 0.0, 0.0, std::sqrt(12.0) / (r6 * r6)});
+  i.method = GeodesicMethod::dopri5;
+  i.rtol = 1e-12;
+  i.atol = 1e-15;
+  i.tau_end = 2.0 * 2.0 * std::numbers::pi / i.u0(3);
+  i.steps = 100000;
+  const Geodesic gi = integrate_geodesic(s, i);
+  double dr = 0.0;
+  for (const auto& p : gi.points) dr = std::max(dr, std::abs(p.x(1) - r6));
+  const double om6 = gi.points.back().x(3) / gi.points.back().x(0);
+  std::printf("[ measured ] dopri5 ISCO 2 orbits: max|r-6M| %.2e, dphi/dt err %.2e, E %.15f\n", dr,
+              std::abs(om6 - std::sqrt(1.0 / 216.0)), -gi.points.back().p(0));
+  // Tolerances as for r = 10M (spec: 1e-8 on r, 1e-10 on dφ/dt).
+  EXPECT_LT(dr, 1e-8);
+  EXPECT_LT(std::abs(om6 - std::sqrt(1.0 / 216.0)), 1e-10);
+  EXPECT_NEAR(-gi.points.front().p(0), std::sqrt(8.0 / 9.0), 1e-14);
+  EXPECT_NEAR(gi.points.front().p(3), std::sqrt(12.0), 1e-13);
+  // Photon sphere r = 3M, null: one turn. Unstable (Lyapunov exponent λ = 1/(3√3 M) per unit t),
+  // so r departs as δr₀·e^{λt}; with t = 2π·3√3M for one turn, e^{2π} ≈ 535, and δr₀ ~ rtol·r
+  // ⇒ |r − 3M| ≲ 535·3·1e-12 ≈ 2e-9 per seeded error; the spec gives no number, 1e-6 as RK4.
+  const double f3 = 1.0 / 3.0;
+  GeodesicSetup n;
+  n.x0 = vec({0.0, 3.0, half_pi, 0.0});
+  n.u0 = vec({1.0 / f3, 0.0, 0.0, std::sqrt(f3) / (f3 * 3.0)});
+  n.method = GeodesicMethod::dopri5;
+  n.rtol = 1e-12;
+  n.atol = 1e-15;
+  n.tau_end = 2.0 * std::numbers::pi / n.u0(3);
+  const Geodesic gn = integrate_geodesic(s, n);
+  double dn = 0.0;
+  for (const auto& p : gn.points) dn = std::max(dn, std::abs(p.x(1) - 3.0));
+  std::printf("[ measured ] dopri5 photon orbit, one turn: max|r-3M| %.2e, |u.u| %.2e\n", dn,
+              gn.max_norm_drift);
+  EXPECT_LT(std::abs(gn.points.front().norm), 1e-14);
+  EXPECT_LT(gn.max_norm_drift, 1e-10);
+  EXPECT_LT(dn, 1e-6);
+}
+
 TEST(T10_Geodesics, BadSetup) {
   GeodesicSetup s;
   s.x0 = vec({0.0, 10.0, half_pi});

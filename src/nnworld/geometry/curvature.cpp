@@ -1,7 +1,13 @@
 #include "nnworld/geometry/curvature.hpp"
 
+#include <omp.h>
+
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <exception>
 #include <limits>
+#include <string>
 #include <vector>
 
 #include "nnworld/core/error.hpp"
@@ -68,13 +74,107 @@ Matrix sym(const Matrix& m) {
   return 0.5 * (m + m.transpose());
 }
 
+// The central4 scheme of FiniteDifference (see curvature.hpp): fixed 4th-order stencils.
+MetricJet central4_jet(const Metric& metric, std::span<const double> x, const FiniteDifference& fd,
+                       MetricJet jet) {
+  const int n = metric.dimension();
+  if (!(fd.step > 0.0) || !std::isfinite(fd.step)) {
+    throw Error("metric_jet", "invalid central4 step", "FiniteDifference::step > 0");
+  }
+  if (!fd.scale.empty() && static_cast<int>(fd.scale.size()) != n) {
+    throw Error("metric_jet", "scale has " + std::to_string(fd.scale.size()) + " entries",
+                std::to_string(n) + " (one per coordinate) or none");
+  }
+  std::array<double, max_dimension> h{};
+  for (int c = 0; c < n; ++c) h[c] = fd.step * (fd.scale.empty() ? 1.0 : fd.scale[c]);
+  std::array<double, max_dimension> y{};
+  const std::span<const double> ys(y.data(), static_cast<std::size_t>(n));
+  auto at = [&](int c, double dc, int d, double dd) {
+    std::copy(x.begin(), x.end(), y.begin());
+    y[c] += dc;
+    if (d >= 0) y[d] += dd;
+    Matrix g = metric.evaluate(ys);
+    if (!g.allFinite()) {
+      throw Error("metric_jet at " + metric.describe_point(x),
+                  "g is not finite at the stencil point " + metric.describe_point(ys),
+                  "a smaller FiniteDifference::step (the point is within " +
+                      std::to_string(std::abs(dc) + std::abs(dd)) + " of a singularity)");
+    }
+    return sym(g);
+  };
+  const Matrix g0 = sym(metric.evaluate(x));
+  for (int c = 0; c < n; ++c) {
+    const double hc = h[c];
+    const Matrix p1 = at(c, hc, -1, 0.0), m1 = at(c, -hc, -1, 0.0);
+    const Matrix p2 = at(c, 2.0 * hc, -1, 0.0), m2 = at(c, -2.0 * hc, -1, 0.0);
+    jet.dg[c] = (8.0 * (p1 - m1) - (p2 - m2)) / (12.0 * hc);
+    jet.ddg[c][c] = (16.0 * (p1 + m1) - (p2 + m2) - 30.0 * g0) / (12.0 * hc * hc);
+  }
+  for (int c = 0; c < n; ++c) {
+    for (int d = c + 1; d < n; ++d) {
+      auto s = [&](double t) {
+        const double hc = t * h[c], hd = t * h[d];
+        return Matrix(at(c, hc, d, hd) - at(c, hc, d, -hd) - at(c, -hc, d, hd) +
+                      at(c, -hc, d, -hd));
+      };
+      jet.ddg[c][d] = (16.0 * s(1.0) - s(2.0)) / (48.0 * h[c] * h[d]);
+      jet.ddg[d][c] = jet.ddg[c][d];
+    }
+  }
+  return jet;
+}
+
 }  // namespace
+
+std::vector<CurvatureScalars> curvature_at_points(const Metric& metric,
+                                                  std::span<const double> points,
+                                                  const FiniteDifference& fd, int threads) {
+  const auto n = static_cast<std::size_t>(metric.dimension());
+  if (points.size() % n != 0) {
+    throw Error("curvature_at_points",
+                std::to_string(points.size()) + " coordinates are not whole points",
+                "N points of " + std::to_string(n) + " coordinates, row-major");
+  }
+  const auto count = static_cast<std::int64_t>(points.size() / n);
+  std::vector<CurvatureScalars> out(static_cast<std::size_t>(count));
+  const int nt = threads > 0 ? threads : omp_get_max_threads();
+  std::int64_t first_bad = count;
+  std::exception_ptr first_error;
+#pragma omp parallel num_threads(nt)
+  {
+    const Metric local = metric;  // expression metrics are not thread-safe
+    std::int64_t my_bad = count;
+    std::exception_ptr my_error;
+#pragma omp for schedule(dynamic, 256)
+    for (std::int64_t i = 0; i < count; ++i) {
+      if (i > my_bad) continue;
+      try {
+        const Curvature c =
+            curvature(metric_jet(local, points.subspan(static_cast<std::size_t>(i) * n, n), fd));
+        out[static_cast<std::size_t>(i)] = {c.scalar, c.kretschmann, c.ricci_squared};
+      } catch (const Error&) {
+        my_bad = i;  // i increases within a thread's chunks
+        my_error = std::current_exception();
+      }
+    }
+#pragma omp critical(nnworld_curvature_at_points)
+    if (my_bad < first_bad) {
+      first_bad = my_bad;
+      first_error = my_error;
+    }
+  }
+  if (first_error) std::rethrow_exception(first_error);
+  return out;
+}
 
 MetricJet metric_jet(const Metric& metric, std::span<const double> x, const FiniteDifference& fd) {
   const int n = metric.dimension();
   MetricJet jet;
   jet.n = n;
   jet.g = metric(x);  // checked: throws on a singular / non-symmetric / non-finite g
+  if (fd.method == FiniteDifference::Method::central4) {
+    return central4_jet(metric, x, fd, std::move(jet));
+  }
   if (!(fd.initial_step > 0.0) || !(fd.shrink > 1.0) || fd.levels < 2) {
     throw Error("metric_jet", "invalid finite-difference scheme",
                 "initial_step > 0, shrink > 1, levels >= 2");

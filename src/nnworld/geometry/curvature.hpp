@@ -19,16 +19,30 @@
 // spec's 1e-8 for a 4th-order stencil at h = 1e-3.
 #include <array>
 #include <span>
+#include <vector>
 
 #include "nnworld/geometry/metric.hpp"
 
 namespace nnworld::geometry {
 
 // The finite-difference scheme for ∂g and ∂²g.
+//   ridders:  the Richardson-extrapolated central differences above (initial_step, shrink,
+//             levels): accurate to ~1e-11, about 2n·levels + 4·n(n−1)/2·levels evaluations of g.
+//   central4: one fixed 4th-order central stencil at step h = `step` (spec T9.4: h = 1e-3),
+//             1 + 4n + 8·n(n−1)/2 evaluations of g (65 for n = 4):
+//               ∂_c g   = [−g(2h) + 8g(h) − 8g(−h) + g(−2h)] / (12h),
+//               ∂_c² g  = [−g(2h) + 16g(h) − 30g(0) + 16g(−h) − g(−2h)] / (12h²),
+//               ∂_c∂_d g = [16 S(h) − S(2h)] / (48 h_c h_d),
+//             S(h) = g(+h,+h) − g(+h,−h) − g(−h,+h) + g(−h,−h) (the Richardson combination of
+//             the 2nd-order mixed quotient at h and 2h). Truncation O(h⁴), round-off ~ε|g|/h²;
+//             no error estimate (MetricJet's dg_error, ddg_error stay 0).
 struct FiniteDifference {
-  double initial_step = 0.1;  // h₀ (times scale[c] for coordinate c)
-  double shrink = 1.4;        // h_{k+1} = h_k / shrink
-  int levels = 10;            // tableau size (function evaluations grow linearly with it)
+  enum class Method { ridders, central4 };
+  Method method = Method::ridders;
+  double initial_step = 0.1;  // ridders: h₀ (times scale[c] for coordinate c)
+  double shrink = 1.4;        // ridders: h_{k+1} = h_k / shrink
+  int levels = 10;            // ridders: tableau size (evaluations grow linearly with it)
+  double step = 1e-3;         // central4: h (times scale[c] for coordinate c)
   // Per-coordinate step scales (empty: 1 for every coordinate). Use the coordinate's natural
   // length, e.g. r for a radius far from the origin.
   std::vector<double> scale;
@@ -112,6 +126,24 @@ struct Curvature {
                                          const FiniteDifference& fd = {}) {
   return curvature(metric_jet(metric, std::span<const double>(x.begin(), x.size()), fd));
 }
+
+// The curvature invariants of one point (curvature_at_points).
+struct CurvatureScalars {
+  double scalar = 0.0;         // R
+  double kretschmann = 0.0;    // R_{αβγδ}R^{αβγδ}
+  double ricci_squared = 0.0;  // R_μν R^μν
+};
+
+// curvature(metric, x_i, fd) at N points, x_i = points[i·n … i·n + n−1] (row-major N×n), the
+// invariants only. OpenMP over points with `threads` threads (≤ 0: the OpenMP default); each
+// thread works on its own copy of `metric` (expression metrics are not thread-safe). Points are
+// independent, so the result is bit-identical for any thread count. If some points fail
+// (nnworld::Error: singular g, a stencil point outside the chart, …), the error of the first
+// failing point (lowest index) is rethrown after the loop.
+[[nodiscard]] std::vector<CurvatureScalars> curvature_at_points(const Metric& metric,
+                                                                std::span<const double> points,
+                                                                const FiniteDifference& fd = {},
+                                                                int threads = 0);
 
 // R_σν = R^ρ_{σρν}: the Ricci tensor by contracting Riemann (equal to (96) analytically; the
 // two are computed independently, which makes a consistency check).

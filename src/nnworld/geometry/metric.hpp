@@ -6,8 +6,9 @@
 //
 // Conventions (spec §0): signature (−,+,…,+), G = c = 1. Built-in families evaluate closed
 // forms; FLRW, conformally flat and user metrics evaluate muParser expressions
-// (core::Expression). Evaluation is not thread-safe for expression metrics: give each thread
-// its own copy (copies are independent).
+// (core::Expression); grid metrics interpolate samples on a periodic grid (periodic_grid).
+// Evaluation is not thread-safe for expression metrics: give each thread its own copy (copies
+// are independent; a grid metric's copies share its read-only coefficients).
 //
 // Checks. Construction: dimension 2..6, matrix shape = coordinate count, every expression parses
 // in the coordinates and constants (else nnworld::Error showing the expression and the 0-based
@@ -17,6 +18,8 @@
 // (operator()): finite entries, symmetric, and |det g| ≥ 1e-12·Π_a‖row_a‖ (Hadamard's bound,
 // so the test is scale-free); a failure throws nnworld::Error naming the point's coordinates.
 #include <Eigen/Dense>
+#include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <utility>
@@ -50,7 +53,8 @@ class Metric {
     flrw,
     sphere,
     conformally_flat,
-    user
+    user,
+    grid
   };
 
   // η = diag(−1, 1, …, 1); coordinates t, x, y, z (n = 4) or t, x1, …, x_{n−1}.
@@ -81,12 +85,34 @@ class Metric {
   static Metric user(std::vector<std::string> coordinates,
                      const std::vector<std::vector<std::string>>& components,
                      const std::vector<Constant>& constants = {});
+  // A metric sampled on a periodic grid over the first d = shape.size() coordinates (1 ≤ d ≤ 3,
+  // d ≤ n = coordinates.size()): coordinate c ∈ [0, periods[c]) carries shape[c] ≥ 2 points
+  // x_c = j·L_c/N_c (L = periods, N = shape); the other n − d coordinates are ignorable (g does
+  // not depend on them). components: n(n+1)/2 arrays in packed order (0,0), (0,1), …, (0,n−1),
+  // (1,1), …, (n−1,n−1), each ΠN_c finite samples in row-major grid order (last axis fastest).
+  //
+  // Evaluation is the trigonometric interpolant (exact for fields band-limited to |m_c| < N_c/2)
+  //   g_ab(x) = Σ_m Ĝ_ab(m) Π_c b_c(m_c, x_c),  Ĝ_ab(m) = (1/ΠN) Σ_j g_ab(j) e^{−2πi m·j/N},
+  //   b_c(m, x) = e^{2πi m x/L_c} for |m| < N_c/2 and cos(π N_c x/L_c) for the Nyquist mode
+  //   m = N_c/2 of an even N_c (its weight split evenly between ±N_c/2), so g is real.
+  // The coefficients are computed once here (a separable DFT, O(ΠN·ΣN_c) per component) and
+  // shared by copies; with the real half-spectrum along the last axis one evaluation costs
+  // about n(n+1)/2 · ΠN_{c<d−1} · (N_{d−1}/2 + 1) complex multiply-adds (separable sums: the
+  // last axis first, then each earlier one), and is thread-safe.
+  // Throws nnworld::Error on n outside 2..6, d outside 1..min(3, n), a period that is not
+  // finite and > 0, a shape entry < 2, a wrong component count or size, a non-finite sample.
+  static Metric periodic_grid(std::vector<std::string> coordinates, std::vector<double> periods,
+                              std::vector<std::int64_t> shape,
+                              std::vector<std::vector<double>> components);
 
   [[nodiscard]] int dimension() const { return n_; }
   [[nodiscard]] Family family() const { return family_; }
-  // "Schwarzschild(M=1)", "user(t, r, theta, phi)", …
+  // "Schwarzschild(M=1)", "user(t, r, theta, phi)", "grid(x, y; 32×32)", …
   [[nodiscard]] std::string name() const;
   [[nodiscard]] const std::vector<std::string>& coordinates() const { return coordinates_; }
+  // Grid family: the shape N_c and periods L_c of the grid (empty for the other families).
+  [[nodiscard]] std::vector<std::int64_t> grid_shape() const;
+  [[nodiscard]] std::vector<double> grid_periods() const;
 
   // g_μν(x), checked (finite, symmetric, non-singular); throws nnworld::Error naming the point.
   [[nodiscard]] Matrix operator()(std::span<const double> x) const;
@@ -104,6 +130,8 @@ class Metric {
  private:
   Metric() = default;
   static Metric four_dimensional(Family family, double p0, double p1);
+  struct GridInterpolant;
+  void interpolate_all(std::span<const double> x, Matrix& g) const;
   Family family_ = Family::minkowski;
   int n_ = 4;
   std::vector<std::string> coordinates_;
@@ -113,6 +141,7 @@ class Metric {
   std::vector<std::string> constant_names_;
   std::vector<std::pair<int, int>> check_pairs_;  // user pairs (a<b) with different strings
   mutable std::vector<double> args_;              // coordinates ++ constants
+  std::shared_ptr<const GridInterpolant> grid_;   // grid: Fourier coefficients (read-only)
 };
 
 }  // namespace nnworld::geometry

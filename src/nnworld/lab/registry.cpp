@@ -3,10 +3,15 @@
 // are not linked, so self-registering kinds would silently disappear.
 #include "nnworld/lab/classical_experiment.hpp"
 #include "nnworld/lab/complexity_experiment.hpp"
+#include "nnworld/lab/curvature_experiment.hpp"
+#include "nnworld/lab/einstein_experiment.hpp"
+#include "nnworld/lab/emergent_metric_experiment.hpp"
 #include "nnworld/lab/experiment.hpp"
 #include "nnworld/lab/fokker_planck_experiment.hpp"
+#include "nnworld/lab/geodesic_experiment.hpp"
 #include "nnworld/lab/learning_experiment.hpp"
 #include "nnworld/lab/network_experiment.hpp"
+#include "nnworld/lab/onsager_experiment.hpp"
 #include "nnworld/lab/partition_experiment.hpp"
 #include "nnworld/lab/quantum_experiment.hpp"
 #include "nnworld/lab/strings_experiment.hpp"
@@ -19,6 +24,8 @@ const std::vector<ExperimentKind>& experiment_kinds() {
       network_experiment(),       learning_experiment(),  partition_experiment(),
       fokker_planck_experiment(), classical_experiment(), quantum_experiment(),
       complexity_experiment(),    strings_experiment(),   world_experiment(),
+      curvature_experiment(),     einstein_experiment(),  emergent_metric_experiment(),
+      geodesic_experiment(),      onsager_experiment(),
   };
   return kinds;
 }
