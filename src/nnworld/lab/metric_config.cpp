@@ -5,6 +5,7 @@
 
 #include "nnworld/core/error.hpp"
 #include "nnworld/core/expression.hpp"
+#include "nnworld/lab/grid_metric_config.hpp"
 
 namespace nnworld::lab {
 
@@ -121,7 +122,7 @@ geometry::Metric read_metric(io::Config& c, std::string_view prefix) {
   const std::string family =
       c.get_choice(fkey, "minkowski", "the metric family",
                    {"minkowski", "schwarzschild", "kerr", "de_sitter", "schwarzschild_de_sitter",
-                    "flrw", "sphere", "conformally_flat", "user"});
+                    "flrw", "sphere", "conformally_flat", "user", "grid"});
   auto number = [&](const char* name, double fallback, const char* doc, io::Range range) {
     return c.get<double>(key_of(prefix, name), fallback, doc, range);
   };
@@ -185,6 +186,7 @@ geometry::Metric read_metric(io::Config& c, std::string_view prefix) {
       return flrw ? Metric::flrw(text, n, constants) : Metric::conformally_flat(text, n, constants);
     });
   }
+  if (family == "grid") return read_grid_metric(c, prefix);
   return read_user(c, prefix);
 }
 

@@ -5,7 +5,7 @@
 //   [metric]
 //   family = "schwarzschild"          # minkowski | schwarzschild | kerr | de_sitter |
 //   mass = 1.0                        # schwarzschild_de_sitter | flrw | sphere |
-//                                     # conformally_flat | user
+//                                     # conformally_flat | user | grid
 //   # family = "user":
 //   coordinates = ["t", "r", "theta", "phi"]
 //   g = [["-(1-2*M/r)", "0", "0", "0"], ["0", "1/(1-2*M/r)", "0", "0"],
@@ -26,7 +26,8 @@
 namespace nnworld::lab {
 
 // Reads `<prefix>.family` and the keys that family uses (mass, spin, lambda, dimension, radius,
-// scale_factor, phi, coordinates, g, constants) and builds the metric.
+// scale_factor, phi, coordinates, g, constants; for "grid": coordinates, periods, shape, data —
+// see grid_metric_config.hpp) and builds the metric.
 geometry::Metric read_metric(io::Config& c, std::string_view prefix = "metric");
 
 // An array of points, each a list of metric.dimension() coordinates (`key` = e.g.
