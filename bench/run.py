@@ -8,7 +8,8 @@ Every round runs the whole C++ binary (Google Benchmark, --benchmark_format=json
 repetitions per row), then the whole PyTorch peer (bench/peers/torch_network.py, median of
 ≥ 5 samples per row; the log_det rows go to the NumPy peer bench/peers/numpy_thermo.py, the
 split_step and ensemble_em rows to bench/peers/numpy_trainable.py, the strings_update rows to
-bench/peers/numpy_hidden.py; the strings_colmajor rows have no peer). The two sides alternate, so
+bench/peers/numpy_hidden.py, the curvature and grid_curvature rows to
+bench/peers/numpy_geometry.py; the strings_colmajor rows have no peer). The two sides alternate, so
 slow phases of a shared machine hit both; each side's time for a row is its fastest round. The
 table gives, per row: both times, the ratio peer/nnworld (> 1: nnworld is faster), nnworld's GB/s
 and GFLOP/s under the byte and flop models of bench/RESULTS.md, and for memory-bound rows the
@@ -35,7 +36,9 @@ PEER = HERE / "peers" / "torch_network.py"
 OTHER_PEERS = [("log_det/", HERE / "peers" / "numpy_thermo.py"),
                ("split_step/", HERE / "peers" / "numpy_trainable.py"),
                ("ensemble_em/", HERE / "peers" / "numpy_trainable.py"),
-               ("strings_update", HERE / "peers" / "numpy_hidden.py")]
+               ("strings_update", HERE / "peers" / "numpy_hidden.py"),
+               ("curvature/", HERE / "peers" / "numpy_geometry.py"),
+               ("grid_curvature/", HERE / "peers" / "numpy_geometry.py")]
 # Rows without a peer (bench_hidden.cpp: the layout experiment and the allocating step).
 NO_PEER = ("strings_colmajor/",)
 PYTHON = "/usr/bin/python3"
@@ -47,7 +50,8 @@ BANDWIDTH_TARGET = 0.5
 
 def is_memory_bound(row):
     """Rows whose time is set by memory traffic: one state (batch 1), sparse, permutation."""
-    if row.startswith(("copy/", "log_det/", "split_step/", "ensemble_em/")):
+    if row.startswith(("copy/", "log_det/", "split_step/", "ensemble_em/", "curvature/",
+                       "grid_curvature/")):
         return False
     return "/batch:" not in row or row.endswith("/batch:1")
 
@@ -95,6 +99,10 @@ def run_ours(bench, threads, min_time, filt):
         row = re.sub(r"/real_time$", "", b["run_name"])
         out[row] = {"seconds": b["real_time"] * scale[b["time_unit"]],
                     "bytes": b.get("bytes_model", 0.0), "flops": b.get("flop_model", 0.0)}
+        # Result checksums (counters check_*) that the peer reports too (geometry rows).
+        checks = {k: v for k, v in b.items() if k.startswith("check_")}
+        if checks:
+            out[row]["check"] = checks
     return out, doc.get("context", {})
 
 
@@ -268,6 +276,8 @@ def main():
                      f"{t.get('torch', '?')} (trainable rows)")
     if "numpy_hidden" in infos:
         peers.append(f"NumPy {infos['numpy_hidden'].get('numpy', '?')} (strings rows)")
+    if "numpy_geometry" in infos:
+        peers.append(f"NumPy {infos['numpy_geometry'].get('numpy', '?')} (curvature rows)")
     out.write(f"nnworld kernels vs {' and '.join(peers)}, {args.threads} threads, "
               f"best of {args.rounds} rounds, {time.time() - t0:.0f} s, load average "
               f"{load:.2f} before / {os.getloadavg()[0]:.2f} after\n")
@@ -299,6 +309,21 @@ def main():
             for name, sec in sorted(v.items(), key=lambda kv: kv[1]):
                 ratio = f"{sec / t_o:.2f}" if t_o else "—"
                 out.write(f"  {row}: {name}: {fmt_time(sec)} ({ratio})\n")
+
+    # Rows whose both sides report result checksums: how far apart the two results are.
+    agreement = [(row, ours[row]["check"], peer[row]["check"]) for row in rows
+                 if "check" in ours.get(row, {}) and "check" in peer.get(row, {})]
+    if agreement:
+        out.write("\nagreement with the peer (checksums over all points; relative difference "
+                  "|a - b| / max(|a|, |b|)):\n")
+        for row, a, b in agreement:
+            parts, worst = [], 0.0
+            for key in sorted(set(a) & set(b)):
+                den = max(abs(a[key]), abs(b[key]))
+                rel = abs(a[key] - b[key]) / den if den > 0 else 0.0
+                worst = max(worst, rel)
+                parts.append(f"{key[6:]} {a[key]:.12g} vs {b[key]:.12g} ({rel:.2g})")
+            out.write(f"  {row}: max {worst:.2g}; " + "; ".join(parts) + "\n")
 
     if args.json:
         Path(args.json).write_text(json.dumps(
