@@ -221,10 +221,11 @@ void EmergentPlan::execute(RunContext& ctx) {
     const auto cells = static_cast<std::int64_t>(est.counts.size());
     std::vector<double> centres;
     for (int j = 0; j < B; ++j) centres.push_back((j + 0.5) * 2.0 * std::numbers::pi / B);
-    ctx.record_array("cells/x", centres, info("cell centres X_a", "X", "none"));
+    ctx.record_array("cells/x", centres, info("cell centres in x (image rows)", "x", "none"));
+    ctx.record_array("cells/y", centres, info("cell centres in y (image columns)", "y", "none"));
     io::DatasetInfo d =
         info("velocity samples per cell (rows x, columns y)", "count", "image", "cells/x");
-    d.columns = "cells/x";
+    d.columns = "cells/y";
     ctx.record_array("cells/counts", B, B, est.counts.data(), d);
     for (int k = 0; k < 3; ++k) {
       std::vector<double> gh(static_cast<std::size_t>(cells)), z(gh.size());
@@ -235,11 +236,11 @@ void EmergentPlan::execute(RunContext& ctx) {
       }
       d = info(std::string("ĝ_") + kComp[k] + " per cell = T·Cov_cell(v)⁻¹", "ĝ", "image",
                "cells/x");
-      d.columns = "cells/x";
+      d.columns = "cells/y";
       ctx.record_array(std::string("cells/g_hat_") + kComp[k], B, B, gh.data(), d);
       d = info(std::string("(ĝ − target)/se of ") + kComp[k] + " per cell", "z", "image",
                "cells/x");
-      d.columns = "cells/x";
+      d.columns = "cells/y";
       ctx.record_array(std::string("cells/z_") + kComp[k], B, B, z.data(), d);
     }
   }
@@ -249,7 +250,8 @@ void EmergentPlan::execute(RunContext& ctx) {
   const std::int64_t n = grid_points;
   std::vector<double> axis;
   for (std::int64_t j = 0; j < n; ++j) axis.push_back(2.0 * std::numbers::pi * j / n);
-  ctx.record_array("grid/x", axis, info("X_a = 2πj/n of the maps", "X", "none"));
+  ctx.record_array("grid/x", axis, info("x = 2πj/n of the maps (image rows)", "x", "none"));
+  ctx.record_array("grid/y", axis, info("y = 2πj/n of the maps (image columns)", "y", "none"));
   double ferr2 = 0.0, fnorm2 = 0.0;
   for (int k = 0; k < 3; ++k) {
     const auto gp = hidden::component_map(truth, k, n);
@@ -261,12 +263,12 @@ void EmergentPlan::execute(RunContext& ctx) {
     }
     io::DatasetInfo d = info(std::string("planted g_") + kComp[k] + "(X) (rows x, columns y)", "g",
                              "image", "grid/x");
-    d.columns = "grid/x";
+    d.columns = "grid/y";
     ctx.record_array(std::string("metric/planted_") + kComp[k], n, n, gp.data(), d);
     d = info(std::string("estimated g_") + kComp[k] + "(X): Fourier fit |k|∞ ≤ " +
                  std::to_string(k_fit) + " of the cells",
              "g", "image", "grid/x");
-    d.columns = "grid/x";
+    d.columns = "grid/y";
     ctx.record_array(std::string("metric/estimated_") + kComp[k], n, n, ge.data(), d);
   }
   const double field_err = std::sqrt(ferr2 / fnorm2);
@@ -304,10 +306,10 @@ void EmergentPlan::execute(RunContext& ctx) {
     s.observable("curvature.ricci_scalar_estimated", at_e);
     io::DatasetInfo d =
         info("R(X) of the planted metric (spectral, rows x, columns y)", "R", "image", "grid/x");
-    d.columns = "grid/x";
+    d.columns = "grid/y";
     ctx.record_array("curvature/ricci_planted", n, n, rp.data(), d);
     d = info("R(X) of the estimated (fitted) metric", "R", "image", "grid/x");
-    d.columns = "grid/x";
+    d.columns = "grid/y";
     ctx.record_array("curvature/ricci_estimated", n, n, re.data(), d);
     // Gauss–Bonnet on T²: ∫√g R = 0 for any metric (a check of the curvature of the fit).
     const auto sample = [&](const MetricField& f, std::int64_t m) {
