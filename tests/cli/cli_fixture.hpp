@@ -74,6 +74,19 @@ class CliFixture : public ::testing::Test {
   }
   [[nodiscard]] const fs::path& dir() const { return dir_; }
 
+  // Runs `run ARGS` with --strict (an oracle failure is exit 4) into s/ and returns its summary.
+  nlohmann::json run_ok(const std::string& args) const {
+    const CliResult r = run("run " + args + " --strict --quiet --out s");
+    EXPECT_EQ(r.code, 0) << r.err;
+    return summary("s");
+  }
+  // Number of checks of `kind` ("oracle" | "claim") in a summary that passed (or failed).
+  static int count(const nlohmann::json& s, const std::string& kind, bool passed) {
+    int k = 0;
+    for (const auto& c : s["checks"]) k += c["kind"] == kind && c["passed"].get<bool>() == passed;
+    return k;
+  }
+
   // A bad-input run: exit 2, exactly one stderr line matching `pattern`, nothing created.
   void expect_bad_input(const std::string& args, const std::string& pattern) const {
     const CliResult r = run(args + " --out result");

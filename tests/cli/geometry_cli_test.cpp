@@ -15,20 +15,7 @@ namespace {
 
 using namespace nnworld::cli_test;  // NOLINT(google-build-using-namespace)
 
-class GeometryCli : public CliFixture {
- protected:
-  // Runs with --strict (an oracle failure is exit 4) and returns the summary.
-  nlohmann::json run_ok(const std::string& args) {
-    const CliResult r = run("run " + args + " --strict --quiet --out s");
-    EXPECT_EQ(r.code, 0) << r.err;
-    return summary("s");
-  }
-  static int count(const nlohmann::json& s, const std::string& kind, bool passed) {
-    int k = 0;
-    for (const auto& c : s["checks"]) k += c["kind"] == kind && c["passed"].get<bool>() == passed;
-    return k;
-  }
-};
+class GeometryCli : public CliFixture {};
 
 // A 2-D user metric in (x, y) for the curvature experiment, with `g` and `points` as given.
 std::string user2(const std::string& g, const std::string& points, const std::string& extra = "") {

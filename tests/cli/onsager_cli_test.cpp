@@ -13,19 +13,7 @@ namespace {
 
 using namespace nnworld::cli_test;  // NOLINT(google-build-using-namespace)
 
-class OnsagerCli : public CliFixture {
- protected:
-  nlohmann::json run_ok(const std::string& args) {
-    const CliResult r = run("run " + args + " --strict --quiet --out s");
-    EXPECT_EQ(r.code, 0) << r.err;
-    return summary("s");
-  }
-  static int count(const nlohmann::json& s, const std::string& kind, bool passed) {
-    int k = 0;
-    for (const auto& c : s["checks"]) k += c["kind"] == kind && c["passed"].get<bool>() == passed;
-    return k;
-  }
-};
+class OnsagerCli : public CliFixture {};
 
 TEST_F(OnsagerCli, ShippedConfigPassesOraclesAndThePrintedFormFails) {
   const auto s = run_ok(NNWORLD_SOURCE_DIR "/experiments/onsager.toml");

@@ -15,17 +15,6 @@ using namespace nnworld::cli_test;  // NOLINT(google-build-using-namespace)
 
 class StringsCli : public CliFixture {
  protected:
-  // Runs a config with --strict (an oracle failure is exit 4) and returns its summary.
-  nlohmann::json run_ok(const std::string& args) {
-    const CliResult r = run("run " + args + " --strict --quiet --out s");
-    EXPECT_EQ(r.code, 0) << r.err;
-    return summary("s");
-  }
-  static int count(const nlohmann::json& s, const std::string& kind, bool passed) {
-    int k = 0;
-    for (const auto& c : s["checks"]) k += c["kind"] == kind && c["passed"].get<bool>() == passed;
-    return k;
-  }
   static const nlohmann::json* check(const nlohmann::json& s, const std::string& prefix) {
     for (const auto& c : s["checks"]) {
       if (c["name"].get<std::string>().rfind(prefix, 0) == 0) return &c;
