@@ -668,16 +668,7 @@ std::optional<Eigen::MatrixXd> Config::get_matrix(std::string_view key, std::int
     nlohmann::json jrow = nlohmann::json::array();
     for (std::int64_t j = 0; j < cols; ++j) {
       const toml::node& e = *row->get(static_cast<std::size_t>(j));
-      bool ok = false;
-      const double v = number_of(e, ok);
-      if (!ok) {
-        throw Error(element_where(key, e), "wrong type: element is " + describe_node(e),
-                    "a number");
-      }
-      if (!std::isfinite(v)) {
-        throw Error(element_where(key, e), "non-finite number " + format_number(v),
-                    "a finite number");
-      }
+      const double v = finite_element(key, e);
       m(i, j) = v;
       jrow.push_back(v);
     }
@@ -685,6 +676,18 @@ std::optional<Eigen::MatrixXd> Config::get_matrix(std::string_view key, std::int
   }
   record(key, nullptr, std::move(value), doc);
   return m;
+}
+
+double Config::finite_element(std::string_view key, const toml::node& e) const {
+  bool ok = false;
+  const double v = number_of(e, ok);
+  if (!ok) {
+    throw Error(element_where(key, e), "wrong type: element is " + describe_node(e), "a number");
+  }
+  if (!std::isfinite(v)) {
+    throw Error(element_where(key, e), "non-finite number " + format_number(v), "a finite number");
+  }
+  return v;
 }
 
 std::vector<std::string> Config::get_string_list(std::string_view key,
@@ -741,16 +744,7 @@ std::vector<std::vector<double>> Config::get_number_rows(
     }
     std::vector<double> r;
     for (const toml::node& e : *row) {
-      bool ok = false;
-      const double v = number_of(e, ok);
-      if (!ok) {
-        throw Error(element_where(key, e), "wrong type: element is " + describe_node(e),
-                    "a number");
-      }
-      if (!std::isfinite(v)) {
-        throw Error(element_where(key, e), "non-finite number " + format_number(v),
-                    "a finite number");
-      }
+      const double v = finite_element(key, e);
       r.push_back(v);
     }
     out.push_back(std::move(r));

@@ -165,6 +165,8 @@ class Config {
   void record(std::string_view key, nlohmann::json fallback, nlohmann::json value,
               std::string_view doc);
   std::string element_where(std::string_view key, const toml::node& element) const;
+  // The finite number at array element `e` of `key`, else an Error located at the element.
+  double finite_element(std::string_view key, const toml::node& e) const;
 
   std::unique_ptr<toml::table> root_;
   std::string source_name_;
