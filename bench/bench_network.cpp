@@ -24,10 +24,11 @@
 #include "nnworld/network/learning.hpp"
 #include "nnworld/network/network.hpp"
 
-void add_thermo_rows();     // bench_thermo.cpp
-void add_trainable_rows();  // bench_trainable.cpp
-void add_hidden_rows();     // bench_hidden.cpp
-void add_geometry_rows();   // bench_geometry.cpp
+void add_thermo_rows();      // bench_thermo.cpp
+void add_trainable_rows();   // bench_trainable.cpp
+void add_hidden_rows();      // bench_hidden.cpp
+void add_geometry_rows();    // bench_geometry.cpp
+void add_holography_rows();  // bench_holography.cpp
 
 namespace {
 
@@ -347,6 +348,7 @@ int main(int argc, char** argv) {
   add_trainable_rows();
   add_hidden_rows();
   add_geometry_rows();
+  add_holography_rows();
   benchmark::Initialize(&n_args, args.data());
   if (benchmark::ReportUnrecognizedArguments(n_args, args.data())) return 2;
   benchmark::AddCustomContext("omp_threads", std::to_string(omp_get_max_threads()));

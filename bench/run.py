@@ -9,7 +9,8 @@ repetitions per row), then the whole PyTorch peer (bench/peers/torch_network.py,
 ≥ 5 samples per row; the log_det rows go to the NumPy peer bench/peers/numpy_thermo.py, the
 split_step and ensemble_em rows to bench/peers/numpy_trainable.py, the strings_update rows to
 bench/peers/numpy_hidden.py, the curvature and grid_curvature rows to
-bench/peers/numpy_geometry.py; the strings_colmajor rows have no peer). The two sides alternate, so
+bench/peers/numpy_geometry.py, the holography rows to bench/peers/scipy_holography.py; the
+strings_colmajor rows have no peer). The two sides alternate, so
 slow phases of a shared machine hit both; each side's time for a row is its fastest round. The
 table gives, per row: both times, the ratio peer/nnworld (> 1: nnworld is faster), nnworld's GB/s
 and GFLOP/s under the byte and flop models of bench/RESULTS.md, and for memory-bound rows the
@@ -38,7 +39,8 @@ OTHER_PEERS = [("log_det/", HERE / "peers" / "numpy_thermo.py"),
                ("ensemble_em/", HERE / "peers" / "numpy_trainable.py"),
                ("strings_update", HERE / "peers" / "numpy_hidden.py"),
                ("curvature/", HERE / "peers" / "numpy_geometry.py"),
-               ("grid_curvature/", HERE / "peers" / "numpy_geometry.py")]
+               ("grid_curvature/", HERE / "peers" / "numpy_geometry.py"),
+               ("holography/", HERE / "peers" / "scipy_holography.py")]
 # Rows without a peer (bench_hidden.cpp: the layout experiment and the allocating step).
 NO_PEER = ("strings_colmajor/",)
 PYTHON = "/usr/bin/python3"
@@ -51,7 +53,7 @@ BANDWIDTH_TARGET = 0.5
 def is_memory_bound(row):
     """Rows whose time is set by memory traffic: one state (batch 1), sparse, permutation."""
     if row.startswith(("copy/", "log_det/", "split_step/", "ensemble_em/", "curvature/",
-                       "grid_curvature/")):
+                       "grid_curvature/", "holography/")):
         return False
     return "/batch:" not in row or row.endswith("/batch:1")
 
@@ -278,6 +280,10 @@ def main():
         peers.append(f"NumPy {infos['numpy_hidden'].get('numpy', '?')} (strings rows)")
     if "numpy_geometry" in infos:
         peers.append(f"NumPy {infos['numpy_geometry'].get('numpy', '?')} (curvature rows)")
+    if "scipy_holography" in infos:
+        t = infos["scipy_holography"]
+        peers.append(f"SciPy {t.get('scipy', '?')} / NumPy {t.get('numpy', '?')} "
+                     f"(holography rows)")
     out.write(f"nnworld kernels vs {' and '.join(peers)}, {args.threads} threads, "
               f"best of {args.rounds} rounds, {time.time() - t0:.0f} s, load average "
               f"{load:.2f} before / {os.getloadavg()[0]:.2f} after\n")

@@ -16,7 +16,6 @@ then {row, seconds, bytes, flops, method, variants, threads} per row.
 """
 
 import argparse
-import ctypes
 import json
 import math
 import os
@@ -24,7 +23,7 @@ import re
 import sys
 
 import numpy as np
-from peer_timing import measure
+from peer_timing import measure, openblas_info
 
 LOG_DET_N = [512, 1024, 2048, 4096]
 LOG_DET_SHIFT = 2.0
@@ -32,18 +31,6 @@ LOG_DET_SHIFT = 2.0
 
 def default_rows():
     return [f"log_det/spd/n:{n}" for n in LOG_DET_N]
-
-
-def openblas():
-    for name in ("libblas.so.3", "libopenblas.so.0"):
-        try:
-            lib = ctypes.CDLL(name)
-            lib.openblas_get_corename.restype = ctypes.c_char_p
-            lib.openblas_get_config.restype = ctypes.c_char_p
-            return lib
-        except (OSError, AttributeError):
-            continue
-    return None
 
 
 def log_det_matrix(n, rng):
@@ -89,15 +76,10 @@ def main():
         print("\n".join(rows))
         return 0
     threads = args.threads or len(os.sched_getaffinity(0))
-    lib = openblas()
     info = {"numpy": np.__version__, "threads": threads,
             "env": {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
                                                    "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}}
-    if lib is not None:
-        lib.openblas_set_num_threads(threads)
-        info["openblas_core"] = lib.openblas_get_corename().decode()
-        info["openblas_config"] = lib.openblas_get_config().decode()
-        info["openblas_threads"] = lib.openblas_get_num_threads()
+    info.update(openblas_info(threads))
     print(json.dumps({"info": info}), flush=True)
     rng = np.random.default_rng(args.seed)
     for row in rows:

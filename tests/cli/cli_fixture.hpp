@@ -87,6 +87,14 @@ class CliFixture : public ::testing::Test {
     return k;
   }
 
+  // The first check whose name starts with `prefix`, or nullptr.
+  static const nlohmann::json* check(const nlohmann::json& s, const std::string& prefix) {
+    for (const auto& c : s["checks"]) {
+      if (c["name"].get<std::string>().rfind(prefix, 0) == 0) return &c;
+    }
+    return nullptr;
+  }
+
   // A bad-input run: exit 2, exactly one stderr line matching `pattern`, nothing created.
   void expect_bad_input(const std::string& args, const std::string& pattern) const {
     const CliResult r = run(args + " --out result");

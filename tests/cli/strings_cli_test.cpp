@@ -15,12 +15,6 @@ using namespace nnworld::cli_test;  // NOLINT(google-build-using-namespace)
 
 class StringsCli : public CliFixture {
  protected:
-  static const nlohmann::json* check(const nlohmann::json& s, const std::string& prefix) {
-    for (const auto& c : s["checks"]) {
-      if (c["name"].get<std::string>().rfind(prefix, 0) == 0) return &c;
-    }
-    return nullptr;
-  }
   [[nodiscard]] std::vector<hsize_t> dims(const std::string& path) const {
     const hid_t f = H5Fopen((dir() / "s" / "data.h5").c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f < 0) return {};

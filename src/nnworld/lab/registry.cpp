@@ -9,6 +9,7 @@
 #include "nnworld/lab/experiment.hpp"
 #include "nnworld/lab/fokker_planck_experiment.hpp"
 #include "nnworld/lab/geodesic_experiment.hpp"
+#include "nnworld/lab/holography_experiment.hpp"
 #include "nnworld/lab/learning_experiment.hpp"
 #include "nnworld/lab/network_experiment.hpp"
 #include "nnworld/lab/onsager_experiment.hpp"
@@ -25,7 +26,7 @@ const std::vector<ExperimentKind>& experiment_kinds() {
       fokker_planck_experiment(), classical_experiment(), quantum_experiment(),
       complexity_experiment(),    strings_experiment(),   world_experiment(),
       curvature_experiment(),     einstein_experiment(),  emergent_metric_experiment(),
-      geodesic_experiment(),      onsager_experiment(),
+      geodesic_experiment(),      onsager_experiment(),   holography_experiment(),
   };
   return kinds;
 }
