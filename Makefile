@@ -28,14 +28,15 @@ run: build
 test: build
 	ctest --preset $(PRESET) -j $(JOBS)
 
-# The tests under AddressSanitizer + UndefinedBehaviorSanitizer. Cli.WorldRunsAllSubRuns (the
-# whole default suite end to end, ~10 min under the sanitizers) is left to `make test`; every
-# config of the suite has its own tests that run here.
+# The tests under AddressSanitizer + UndefinedBehaviorSanitizer. Cli.WorldRunsAllSubRuns and
+# Determinism.WorldSuiteGivesTheSameBitsOnOneAndTwoThreads (the whole default suite end to end,
+# ~10 min each under the sanitizers) are left to `make test`; every config of the suite has its
+# own tests that run here.
 check: deps
 	@cmake --preset asan >/dev/null
 	@cmake --build --preset asan -j $(JOBS)
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  ctest --preset asan -j $(JOBS) -E '^Cli\.WorldRunsAllSubRuns$$'
+	  ctest --preset asan -j $(JOBS) -E '^(Cli\.WorldRunsAllSubRuns|Determinism\.WorldSuite.*)$$'
 
 # Kernels against PyTorch on the same threads; see bench/RESULTS.md.
 bench: deps-bench build

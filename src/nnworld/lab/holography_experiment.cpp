@@ -350,7 +350,7 @@ void HolographyPlan::execute(RunContext& ctx) {
   const BoundaryMap map = holography::boundary_map(w, nb, eps);
   const double map_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  s.observable("boundary_map.seconds", map_seconds);
+  s.observable("timing.boundary_map_s", map_seconds);
   s.observable("boundary_map.bulk_sweeps", map.bulk_sweeps);
   s.observable("boundary_map.rho_bound", map.rho_bound);
   {
