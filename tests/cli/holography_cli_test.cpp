@@ -113,6 +113,17 @@ TEST_F(HolographyCli, EpsilonAtOrAboveInverseSpectralRadiusIsBadInput) {
       run("run cfg.toml --quiet --strict --out r --set holography.epsilon=0.84 "
           "--set holography.events=20 --set holography.replicas=4");
   EXPECT_EQ(ok.code, 0) << ok.err;
+  // Equal lengths can raise ρ: loops of 21 and 21 edges on neuron 0 (ρ = 2^{1/21}) and one
+  // edge on neuron 1 become loops of 15 and 14 edges and one of 14: ρ is the root of
+  // ρ⁻¹⁵ + ρ⁻¹⁴ = 1, 1.0489849 (scipy brentq), 1/ρ = 0.9533025.
+  write("cfg.toml",
+        "experiment = \"holography\"\n[holography]\nn_boundary = 2\nepsilon = 0.96\n"
+        "[[holography.chains]]\nfrom = 0\nto = 0\nbulk = 20\n"
+        "[[holography.chains]]\nfrom = 0\nto = 0\nbulk = 20\n"
+        "[[holography.chains]]\nfrom = 1\nto = 1\nbulk = 0\n");
+  expect_bad_input(
+      "run cfg.toml",
+      R"(error: cfg\.toml: key 'holography\.start': with equal lengths ρ\(w\) = 1\.04898 and ε = 0\.96 is not below 1/ρ\(w\) = 0\.953303 \(expected start = "network" or 0 < ε < 0\.953303\))");
   // A permutation network (ρ = 1) rejects ε = 1, given on the command line.
   write("cfg.toml", "experiment = \"holography\"\n");
   expect_bad_input("run cfg.toml --set holography.epsilon=1",

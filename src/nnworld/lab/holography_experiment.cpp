@@ -68,6 +68,17 @@ ChainNetwork random_network(std::int64_t nb, std::int64_t n_chains, std::int64_t
   return net;
 }
 
+// The start of the reconnection runs: the same endpoints, the bulk neurons shared equally.
+ChainNetwork equal_lengths(const ChainNetwork& net) {
+  ChainNetwork out = net;
+  const auto m = static_cast<std::int64_t>(net.chains.size());
+  const std::int64_t total = net.n_bulk();
+  for (std::int64_t c = 0; c < m; ++c) {
+    out.chains[static_cast<std::size_t>(c)].bulk = total / m + (c < total % m ? 1 : 0);
+  }
+  return out;
+}
+
 std::unique_ptr<Plan> configure_holography(Config& c, const RunOptions& options) {
   auto plan = std::make_unique<HolographyPlan>();
   plan->seed = options.seed;
@@ -154,6 +165,16 @@ std::unique_ptr<Plan> configure_holography(Config& c, const RunOptions& options)
                   "ε = " + fmt(plan->epsilon) + " is not below 1/ρ(w) = " + fmt(1.0 / plan->rho) +
                       " (ρ(w) = " + fmt(plan->rho) + "): the series Σ εⁿwⁿ of (99) diverges",
                   "0 < ε < " + fmt(1.0 / plan->rho));
+  }
+  if (plan->start == "equal_lengths") {
+    // Shorter cycles can raise ρ: the equal-length start must have a boundary map too.
+    const double rho_start = holography::spectral_radius(equal_lengths(net));
+    if (rho_start > 0.0 && !(plan->epsilon * rho_start < 1.0)) {
+      throw c.error("holography.start",
+                    "with equal lengths ρ(w) = " + fmt(rho_start) + " and ε = " +
+                        fmt(plan->epsilon) + " is not below 1/ρ(w) = " + fmt(1.0 / rho_start),
+                    "start = \"network\" or 0 < ε < " + fmt(1.0 / rho_start));
+    }
   }
   return plan;
 }
@@ -280,16 +301,6 @@ struct ReplicaRun {
   std::int64_t refused = 0;  // accepted moves undone: ε ≥ 1/ρ(ŵ) afterwards
   ChainNetwork final_net;
 };
-
-ChainNetwork equal_lengths(const ChainNetwork& net) {
-  ChainNetwork out = net;
-  const auto m = static_cast<std::int64_t>(net.chains.size());
-  const std::int64_t total = net.n_bulk();
-  for (std::int64_t c = 0; c < m; ++c) {
-    out.chains[static_cast<std::size_t>(c)].bulk = total / m + (c < total % m ? 1 : 0);
-  }
-  return out;
-}
 
 }  // namespace
 
