@@ -21,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "nnworld/core/lapack.hpp"
 #include "nnworld/network/learning.hpp"
 #include "nnworld/network/network.hpp"
 
@@ -320,6 +321,40 @@ void add_copy_row() {
       });
 }
 
+// The machine's float64 FLOP rate, the roof of the compute-bound rows: C = A B for n×n
+// matrices, the columns of B and C split into one block per OpenMP thread, each block one serial
+// OpenBLAS dgemm (core::gemm_serial, as nnworld's own tiled kernels use it). Flops 2n³.
+constexpr std::int64_t peak_gemm_n = 4096;
+
+void add_peak_row() {
+  add_row(
+      "peak/gemm/n:" + std::to_string(peak_gemm_n),
+      [](Problem& p) {
+        const auto n = static_cast<std::size_t>(peak_gemm_n);
+        p.src.assign(2 * n * n, 0.0);
+        p.dst.assign(n * n, 0.0);
+        for (std::size_t i = 0; i < 2 * n * n; ++i)
+          p.src[i] = static_cast<double>((i * 2654435761u) % 1000) / 1000.0 - 0.5;
+        nnworld::core::blas_single_thread();
+        const double n3 = static_cast<double>(peak_gemm_n) * static_cast<double>(peak_gemm_n) *
+                          static_cast<double>(peak_gemm_n);
+        p.model = {3.0 * 8.0 * static_cast<double>(n * n), 2.0 * n3};
+      },
+      [](Problem& p) {
+        const std::int64_t n = peak_gemm_n;
+        const double* a = p.src.data();
+        const double* b = p.src.data() + n * n;
+        double* c = p.dst.data();
+        const int threads = omp_get_max_threads();
+#pragma omp parallel for schedule(static, 1)
+        for (int t = 0; t < threads; ++t) {
+          const std::int64_t j0 = n * t / threads, j1 = n * (t + 1) / threads;
+          nnworld::core::gemm_serial(false, false, n, j1 - j0, n, 1.0, a, n, b + j0 * n, n, 0.0,
+                                     c + j0 * n, n);
+        }
+      });
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -340,6 +375,7 @@ int main(int argc, char** argv) {
   }
   int n_args = static_cast<int>(args.size());
   add_copy_row();
+  add_peak_row();
   add_dense_rows();
   add_sparse_rows();
   add_permutation_rows();

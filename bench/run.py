@@ -10,7 +10,8 @@ repetitions per row), then the whole PyTorch peer (bench/peers/torch_network.py,
 split_step and ensemble_em rows to bench/peers/numpy_trainable.py, the strings_update rows to
 bench/peers/numpy_hidden.py, the curvature and grid_curvature rows to
 bench/peers/numpy_geometry.py, the holography rows to bench/peers/scipy_holography.py; the
-strings_colmajor rows have no peer). The two sides alternate, so
+strings_colmajor rows are set against the strings_update peer of the same operation). The two
+sides alternate, so
 slow phases of a shared machine hit both; each side's time for a row is its fastest round. The
 table gives, per row: both times, the ratio peer/nnworld (> 1: nnworld is faster), nnworld's GB/s
 and GFLOP/s under the byte and flop models of bench/RESULTS.md, and for memory-bound rows the
@@ -23,6 +24,7 @@ own pthreads on the same cores), torch.set_num_threads(N).
 """
 
 import argparse
+import io
 import json
 import os
 import re
@@ -30,6 +32,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+import results_md
 
 HERE = Path(__file__).resolve().parent
 PEER = HERE / "peers" / "torch_network.py"
@@ -41,8 +45,17 @@ OTHER_PEERS = [("log_det/", HERE / "peers" / "numpy_thermo.py"),
                ("curvature/", HERE / "peers" / "numpy_geometry.py"),
                ("grid_curvature/", HERE / "peers" / "numpy_geometry.py"),
                ("holography/", HERE / "peers" / "scipy_holography.py")]
-# Rows without a peer (bench_hidden.cpp: the layout experiment and the allocating step).
-NO_PEER = ("strings_colmajor/",)
+# Rows timed against the peer of another row that computes the same thing: the column-major
+# strings layout (bench_hidden.cpp) is the strings_update operation stored another way, and the
+# NumPy peer of strings_update already times its best formulation over both layouts.
+SAME_PEER_AS = (("strings_colmajor/", "strings_update/"),)
+
+
+def peer_row_of(row):
+    for prefix, other in SAME_PEER_AS:
+        if row.startswith(prefix):
+            return other + row[len(prefix):]
+    return row
 PYTHON = "/usr/bin/python3"
 
 # Targets (bench/RESULTS.md): at least PyTorch's speed on every row; the sparse and permutation
@@ -158,9 +171,11 @@ def fmt_time(s):
     return f"{s:.2f} s"
 
 
-def build_table(rows, ours, peer, copy_bw, cache_bytes):
+def build_table(rows, ours, peer, copy_bw, cache_bytes, peak_gflops=None):
     """Rows of the table as lists of strings, plus the list of missed targets. A fraction of
-    the copy bandwidth is marked * where the row's bytes fit in the last-level cache."""
+    the copy bandwidth is marked * where the row's bytes fit in the last-level cache. The
+    roofline column is the fraction of the row's own roof: the copy bandwidth for memory-bound
+    rows, the GEMM FLOP rate (row peak/gemm) for the others."""
     table, misses = [], []
     for row in rows:
         o = ours.get(row)
@@ -171,6 +186,9 @@ def build_table(rows, ours, peer, copy_bw, cache_bytes):
         gbs = o["bytes"] / t_o / 1e9 if (o and o["bytes"]) else None
         gfs = o["flops"] / t_o / 1e9 if (o and o["flops"]) else None
         frac = gbs / copy_bw if (gbs and copy_bw and is_memory_bound(row)) else None
+        roof = frac
+        if roof is None and gfs and peak_gflops and not row.startswith("peak/"):
+            roof = gfs / peak_gflops
         verdict = []
         if ratio is not None and ratio < 1.0 and not row.startswith("copy/"):
             verdict.append("slower than peer")
@@ -184,11 +202,14 @@ def build_table(rows, ours, peer, copy_bw, cache_bytes):
                       (f"{frac:.0%}" + ("*" if cache_bytes and o["bytes"] <= cache_bytes else ""))
                       if frac is not None else "—",
                       f"{gfs:.1f}" if gfs else "—",
+                      (f"{roof:.0%}" + (" bw" if frac is not None else " flop"))
+                      if roof is not None else "—",
                       "MISS: " + ", ".join(verdict) if verdict else "ok"])
     return table, misses
 
 
-HEADER = ["row", "nnworld", "peer", "peer/nnworld", "GB/s", "of copy bw", "GFLOP/s", "target"]
+HEADER = ["row", "nnworld", "peer", "peer/nnworld", "GB/s", "of copy bw", "GFLOP/s", "roofline",
+          "target"]
 
 
 def print_table(table, out):
@@ -219,6 +240,8 @@ def main():
     ap.add_argument("--filter", default="", help="regex on row names (both sides)")
     ap.add_argument("--json", help="write all measurements to this file")
     ap.add_argument("--markdown", help="write the table as Markdown to this file")
+    ap.add_argument("--update", help="rewrite the generated kernels section of this Markdown "
+                    "file (bench/RESULTS.md)")
     args = ap.parse_args()
 
     bench = str(Path(args.bench).resolve())
@@ -229,7 +252,7 @@ def main():
                             ([f"--benchmark_filter={args.filter}"] if args.filter else []),
                             capture_output=True, text=True, check=True).stdout.split()
     rows = [re.sub(r"/real_time$", "", r) for r in listed]
-    peer_rows = [r for r in rows if not r.startswith(NO_PEER)]
+    peer_rows = list(dict.fromkeys(peer_row_of(r) for r in rows))
 
     load = os.getloadavg()[0]
     if load > 0.5:
@@ -258,14 +281,22 @@ def main():
         return out
 
     ours, peer = best(ours_rounds), best(peer_rounds)
+    for row in rows:
+        if peer_row_of(row) != row and peer_row_of(row) in peer:
+            peer[row] = peer[peer_row_of(row)]
     copy_row = next((r for r in rows if r.startswith("copy/")), None)
     copy_bw = None
     if copy_row and copy_row in ours:
         copy_bw = ours[copy_row]["bytes"] / ours[copy_row]["seconds"] / 1e9
 
+    peak_row = next((r for r in rows if r.startswith("peak/gemm")), None)
+    peak_gflops = None
+    if peak_row and peak_row in ours and ours[peak_row]["flops"]:
+        peak_gflops = ours[peak_row]["flops"] / ours[peak_row]["seconds"] / 1e9
+
     cache = l3_bytes()
-    table, misses = build_table(rows, ours, peer, copy_bw, cache)
-    out = sys.stdout
+    table, misses = build_table(rows, ours, peer, copy_bw, cache, peak_gflops)
+    out = io.StringIO()
     peers = []
     if PEER.stem in infos:
         peers.append(f"PyTorch {info.get('torch', '?')} (OpenBLAS core "
@@ -288,8 +319,13 @@ def main():
               f"best of {args.rounds} rounds, {time.time() - t0:.0f} s, load average "
               f"{load:.2f} before / {os.getloadavg()[0]:.2f} after\n")
     if copy_bw:
-        out.write(f"copy bandwidth (memcpy 256 MiB, read + write): {copy_bw:.1f} GB/s\n\n")
+        out.write(f"copy bandwidth (memcpy 256 MiB, read + write): {copy_bw:.1f} GB/s\n")
+    if peak_gflops:
+        out.write(f"float64 FLOP rate (row {peak_row}): {peak_gflops:.1f} GFLOP/s\n")
+    out.write("\n")
+    preamble = out.getvalue()
     print_table(table, out)
+    after_start = len(out.getvalue())
     if cache:
         out.write(f"* the row's bytes fit in the {cache >> 20} MiB last-level cache: "
                   "cache-bound, not memory-bound\n")
@@ -331,6 +367,14 @@ def main():
                 parts.append(f"{key[6:]} {a[key]:.12g} vs {b[key]:.12g} ({rel:.2g})")
             out.write(f"  {row}: max {worst:.2g}; " + "; ".join(parts) + "\n")
 
+    report = out.getvalue()
+    sys.stdout.write(report)
+    if args.update:
+        after = report[after_start:].strip()
+        text = (preamble.strip().replace("\n", "  \n") + "\n\n" + markdown_table(table) +
+                ("\n```\n" + after + "\n```\n" if after else ""))
+        results_md.replace_section(args.update, "kernels",
+                                   "Every kernel against its peer (generated by make bench)", text)
     if args.json:
         Path(args.json).write_text(json.dumps(
             {"threads": args.threads, "rounds": args.rounds, "copy_gbps": copy_bw,

@@ -1,23 +1,33 @@
 // nnworld: the command-line laboratory.
 //
 //   nnworld run CONFIG.toml [--out DIR] [--set key=value]... [--seed N] [--threads N]
-//                           [--quiet] [--strict]
+//                           [--quiet] [--strict] [--checkpoint-every S]
+//   nnworld run --resume DIR [--threads N] [--quiet] [--strict]
 //   nnworld list                      experiment kinds with one-line descriptions
 //   nnworld validate CONFIG.toml [--set key=value]... [--keys]
 //   nnworld report DIR                (re)build DIR/report.html
 //
 // Exit codes: 0 ran (claims may fail), 2 bad input, 3 numerical divergence, 4 an oracle
 // failed under --strict, 1 internal error.
+//
+// Under `mpirun -np R nnworld run …` every rank reads the config and runs the experiment; the
+// engines split their replicas, chains or sub-runs over the ranks (core/parallel.hpp) and rank 0
+// alone prints and writes the run directory.
 #include <omp.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "nnworld/core/error.hpp"
+#include "nnworld/core/parallel.hpp"
 #include "nnworld/io/config.hpp"
 #include "nnworld/lab/experiment.hpp"
 #include "nnworld/lab/report.hpp"
@@ -37,12 +47,50 @@ struct Args {
   bool quiet = false;
   bool strict = false;
   bool keys = false;
+  double checkpoint_every = -1.0;
+  std::string resume;
 };
+
+// `run --resume DIR`: the invocation recorded in DIR.partial/resume.json replaces the command
+// line's config, --set, --seed and --out (threads, --quiet and --strict stay as given).
+nlohmann::json read_invocation(const std::string& dir) {
+  const fs::path partial = fs::path(dir).lexically_normal().string() + ".partial";
+  const fs::path file = partial / "resume.json";
+  std::ifstream in(file);
+  if (!in) {
+    if (fs::exists(fs::path(dir) / "summary.json")) {
+      throw Error(dir, "the run is complete: nothing to resume",
+                  "the directory of a run stopped before it finished");
+    }
+    throw Error(
+        file.string(), "no interrupted run to resume",
+        "DIR.partial/resume.json, written by `nnworld run … --checkpoint-every S --out DIR`");
+  }
+  nlohmann::json inv = nlohmann::json::parse(in, nullptr, false);
+  if (inv.is_discarded() || !inv.contains("config") || !inv.contains("resolved")) {
+    throw Error(file.string(), "unreadable resume record", "the resume.json nnworld wrote");
+  }
+  return inv;
+}
 
 io::Config load_config(const Args& a) {
   io::Config config = io::Config::from_file(a.config);
   config.apply_overrides(a.sets);
   return config;
+}
+
+// Without --threads: the cores of this machine shared by the ranks that the MPI launcher put on it
+// (Open MPI, MPICH and Slurm say how many), so that ranks × threads does not oversubscribe it.
+int default_threads() {
+  int local = 1;
+  for (const char* var :
+       {"OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS", "SLURM_NTASKS_PER_NODE"}) {
+    if (const char* v = std::getenv(var); v != nullptr && std::atoi(v) > 0) {
+      local = std::atoi(v);
+      break;
+    }
+  }
+  return std::max(1, omp_get_num_procs() / local);
 }
 
 int cmd_list() {
@@ -80,23 +128,55 @@ int cmd_report(const Args& a) {
   return 0;
 }
 
-int cmd_run(const Args& a, bool seed_given) {
+int cmd_run(Args a, bool seed_given) {
+  nlohmann::json resumed;
+  if (!a.resume.empty()) {
+    if (!a.config.empty() || !a.out.empty()) {
+      throw Error("nnworld run", "--resume DIR with a CONFIG or --out",
+                  "--resume DIR alone: the config and the output come from DIR.partial/");
+    }
+    resumed = read_invocation(a.resume);
+    a.config = resumed["config"].get<std::string>();
+    a.sets = resumed["sets"].get<std::vector<std::string>>();
+    seed_given = resumed["seed_given"].get<bool>();
+    a.seed = resumed["seed"].get<std::uint64_t>();
+    a.out = a.resume;
+    if (a.checkpoint_every < 0.0) a.checkpoint_every = resumed["checkpoint_every"].get<double>();
+  } else if (a.config.empty()) {
+    throw Error("nnworld run", "no config", "CONFIG.toml, or --resume DIR");
+  }
   io::Config config = load_config(a);
   lab::RunOptions options;
   options.seed = a.seed;
   options.seed_given = seed_given;
-  options.threads = a.threads > 0 ? a.threads : omp_get_num_procs();
-  options.quiet = a.quiet;
+  options.checkpoint_every = a.checkpoint_every;
+  options.resume = !a.resume.empty();
+  options.threads = a.threads > 0 ? a.threads : default_threads();
+  const core::Comm& world = core::Comm::world();
+  options.quiet = a.quiet || !world.root();
   options.strict = a.strict;
   omp_set_num_threads(options.threads);
 
   const fs::path out =
       a.out.empty() ? fs::path("out") / fs::path(a.config).stem() : fs::path(a.out);
-  io::RunDirectory::check_target(out);
+  if (!options.resume) io::RunDirectory::check_target(out);
   lab::Prepared prepared = lab::prepare(config, options);
+  if (options.resume && prepared.config != resumed["resolved"]) {
+    throw Error(a.config, "the config has changed since the run being resumed started",
+                "the config it started with (or a fresh run without --resume)");
+  }
+  if (options.checkpoint_every >= 0.0) {
+    prepared.options.invocation = {{"config", fs::absolute(a.config).lexically_normal().string()},
+                                   {"sets", a.sets},
+                                   {"seed", a.seed},
+                                   {"seed_given", seed_given},
+                                   {"checkpoint_every", options.checkpoint_every},
+                                   {"resolved", prepared.config}};
+  }
   const lab::RunRecord record = lab::execute(prepared, out);
-  const lab::ReportOutcome report = lab::build_report(record.dir, a.quiet);
   const int code = lab::exit_code(record, a.strict);
+  if (!world.root()) return code;
+  const lab::ReportOutcome report = lab::build_report(record.dir, a.quiet);
   if (!a.quiet) {
     std::printf("%s: %s — %d/%d checks passed", prepared.experiment.c_str(), record.status.c_str(),
                 record.checks_passed, record.checks_passed + record.checks_failed);
@@ -120,6 +200,8 @@ int cmd_run(const Args& a, bool seed_given) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  core::MpiSession mpi(argc, argv);
+  const bool speaks = core::Comm::world().root();  // one rank prints errors
   CLI::App app{"nnworld — a laboratory for V. Vanchurin's \"The World as a Neural Network\""};
   app.require_subcommand(1);
   app.set_version_flag("--version", NNWORLD_VERSION);
@@ -132,14 +214,24 @@ int main(int argc, char** argv) {
   };
 
   CLI::App* run = app.add_subcommand("run", "run an experiment from a TOML config");
-  run->add_option("CONFIG", a.config, "config file (TOML)")->required();
+  run->add_option("CONFIG", a.config, "config file (TOML); omitted with --resume");
   run->add_option("--out,-o", a.out, "output directory (default: out/<config stem>)");
   add_sets(run);
   CLI::Option* seed_opt = run->add_option("--seed", a.seed, "random seed (overrides `seed`)");
-  run->add_option("--threads", a.threads, "OpenMP threads (default: all cores)")
+  run->add_option("--threads", a.threads,
+                  "OpenMP threads (default: all cores, shared among the MPI ranks on a machine)")
       ->check(CLI::PositiveNumber);
   run->add_flag("--quiet,-q", a.quiet, "no progress or summary output");
   run->add_flag("--strict", a.strict, "exit 4 if an oracle check fails");
+  run->add_option("--checkpoint-every", a.checkpoint_every,
+                  "save a checkpoint at most every S seconds of wall time (experiments with long "
+                  "loops; 0: at every opportunity)")
+      ->type_name("S")
+      ->check(CLI::NonNegativeNumber);
+  run->add_option("--resume", a.resume,
+                  "continue the run stopped in DIR.partial/ from its checkpoint (the config, "
+                  "--set, --seed and --out come from DIR.partial/resume.json)")
+      ->type_name("DIR");
 
   CLI::App* list = app.add_subcommand("list", "list the experiment kinds");
 
@@ -156,22 +248,27 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    if (e.get_exit_code() == 0) return speaks ? app.exit(e) : 0;  // --help, --version
+    if (!speaks) return 2;
     std::fprintf(stderr, "error: %s\nRun with --help for more information.\n", e.what());
     return 2;
   }
 
   try {
-    if (*list) return cmd_list();
-    if (*validate) return cmd_validate(a);
-    if (*report) return cmd_report(a);
+    if (*list) return speaks ? cmd_list() : 0;
+    if (*validate) {
+      a.quiet = a.quiet || !speaks;
+      return cmd_validate(a);
+    }
+    if (*report) return speaks ? cmd_report(a) : 0;
     if (*run) return cmd_run(a, seed_opt->count() > 0);
   } catch (const Error& e) {
-    std::fprintf(stderr, "error: %s\n", e.message().c_str());
+    // Bad input is found by every rank alike (each reads the same files), so each returns.
+    if (speaks) std::fprintf(stderr, "error: %s\n", e.message().c_str());
     return e.exit_code;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "internal error: %s\n", e.what());
-    return 1;
+    std::fprintf(stderr, "internal error (rank %d): %s\n", core::Comm::world().rank(), e.what());
+    core::MpiSession::abort(1);  // the other ranks may be waiting for this one
   }
   return 1;
 }

@@ -4,6 +4,7 @@
 Each row builds the same problem as the C++ benchmark of the same name (float64 throughout):
 
   copy/bytes:S                       dst.copy_(src) of S bytes (counted: read + write = 2S)
+  peak/gemm/n:N                      C = A B, N×N float64 (torch.mm): the machine's FLOP roof
   state_map/dense/n:N/batch:B        Y = tanh(W X + b 1ᵀ), W dense N×N, X N×B
   state_map/sparse/n:N               y = tanh(W x + b), W CSR with 16 nonzeros per row; the
                                      k-th nonzero of row i sits in column k·⌊N/16⌋ + U[0, ⌊N/16⌋)
@@ -60,7 +61,7 @@ COPY_BYTES = 256 << 20
 
 
 def default_rows():
-    rows = [f"copy/bytes:{COPY_BYTES}"]
+    rows = [f"copy/bytes:{COPY_BYTES}", "peak/gemm/n:4096"]
     for n in DENSE_N:
         for b in DENSE_BATCH:
             rows.append(f"state_map/dense/n:{n}/batch:{b}")
@@ -115,6 +116,18 @@ def build(row, gen):
             dst.copy_(src)
 
         return (fn, 2.0 * count * 8, 0.0, "copy_ (read + write bytes)")
+
+    m = re.fullmatch(r"peak/gemm/n:(\d+)", row)
+    if m:
+        n = int(m[1])
+        a = uniform((n, n), -0.5, 0.5, gen)
+        b = uniform((n, n), -0.5, 0.5, gen)
+        c = torch.empty((n, n), dtype=DT)
+
+        def fn():
+            torch.mm(a, b, out=c)
+
+        return (fn, 3.0 * 8 * n * n, 2.0 * n ** 3, "torch.mm (OpenBLAS dgemm)")
 
     m = re.fullmatch(r"state_map/dense/n:(\d+)/batch:(\d+)", row)
     if m:

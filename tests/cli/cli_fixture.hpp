@@ -21,6 +21,22 @@ namespace fs = std::filesystem;
 // Most tests point the report at a missing interpreter: the fallback page is quick.
 inline constexpr const char* kNoPython = "NNWORLD_PYTHON=/nonexistent/python3";
 
+#ifdef NNWORLD_MPIEXEC
+// Environment of the runs under mpirun: CI runs as root; the shared-memory transport is the one a
+// single machine needs, and CMA (single-copy) is often unavailable in containers.
+inline const std::string kMpiEnv =
+    std::string(kNoPython) +
+    " OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1"
+    " OMPI_MCA_btl=self,vader OMPI_MCA_btl_vader_single_copy_mechanism=none"
+    " OMPI_MCA_rmaps_base_oversubscribe=1";
+
+// The launcher prefix for `ranks` ranks on this machine.
+inline std::string mpirun(int ranks) {
+  return std::string("'" NNWORLD_MPIEXEC "' -np ") + std::to_string(ranks) +
+         " --oversubscribe --bind-to none";
+}
+#endif
+
 struct CliResult {
   int code = -1;
   std::string out;
@@ -55,8 +71,13 @@ class CliFixture : public ::testing::Test {
 
   // Runs `nnworld ARGS` in the test directory with the environment assignments `env`.
   CliResult run(const std::string& args, const std::string& env = kNoPython) const {
-    const std::string cmd = "cd '" + dir_.string() + "' && env " + env + " '" NNWORLD_BINARY "' " +
-                            args + " >'" + (io_ / "out").string() + "' 2>'" +
+    return run_under("", args, env);
+  }
+  // Runs `LAUNCHER nnworld ARGS` (LAUNCHER: e.g. "mpirun -np 2").
+  CliResult run_under(const std::string& launcher, const std::string& args,
+                      const std::string& env = kNoPython) const {
+    const std::string cmd = "cd '" + dir_.string() + "' && env " + env + " " + launcher + " '" +
+                            NNWORLD_BINARY "' " + args + " >'" + (io_ / "out").string() + "' 2>'" +
                             (io_ / "err").string() + "'";
     const int status = std::system(cmd.c_str());
     CliResult r;

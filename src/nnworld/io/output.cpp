@@ -42,10 +42,11 @@ void RunDirectory::check_target(const fs::path& final_dir) {
               "a new directory or a previous run directory");
 }
 
-RunDirectory::RunDirectory(fs::path final_dir)
-    : final_(normalised(final_dir)), partial_(partial_of(final_dir)) {
+RunDirectory::RunDirectory(fs::path final_dir, bool owner, bool keep)
+    : final_(normalised(final_dir)), partial_(partial_of(final_dir)), owner_(owner) {
+  if (!owner_) return;
   std::error_code ec;
-  fs::remove_all(partial_, ec);
+  if (!keep) fs::remove_all(partial_, ec);
   if (ec) {
     throw Error(partial_.string(), "cannot remove stale directory: " + ec.message(), "", 1);
   }
@@ -55,6 +56,10 @@ RunDirectory::RunDirectory(fs::path final_dir)
 
 void RunDirectory::commit() {
   if (committed_) return;
+  if (!owner_) {
+    committed_ = true;
+    return;
+  }
   std::error_code ec;
   if (fs::exists(fs::symlink_status(final_))) {
     fs::remove_all(final_, ec);
@@ -69,7 +74,7 @@ void RunDirectory::commit() {
 }
 
 void RunDirectory::discard() {
-  if (committed_) return;
+  if (committed_ || !owner_) return;
   std::error_code ec;
   fs::remove_all(partial_, ec);
 }
@@ -153,7 +158,7 @@ void write_string_attribute(hid_t obj, const std::string& name, const std::strin
 }
 }  // namespace
 
-H5Writer::H5Writer(const fs::path& file) : path_(file) {
+H5Writer::H5Writer(const fs::path& file) : path_(file), discard_(false) {
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);  // errors are reported by exceptions
   file_ = H5Fcreate(file.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
   if (file_ < 0) throw Error(file.string(), "HDF5: cannot create file", "", 1);
@@ -199,6 +204,10 @@ void H5Writer::write(std::string_view path, std::span<const double> values,
 
 void H5Writer::write(std::string_view path_view, std::int64_t rows, std::int64_t cols,
                      const double* row_major, const DatasetInfo& info) {
+  if (discard_) {
+    datasets_.emplace_back(path_view);
+    return;
+  }
   if (file_ < 0) throw Error(path_.string(), "HDF5: file already closed", "", 1);
   const std::string path(path_view);
   const std::string where = path_.string() + ":" + path;
@@ -244,6 +253,7 @@ void H5Writer::write(std::string_view path, const Eigen::MatrixXd& m, const Data
 }
 
 void H5Writer::set_root_attribute(const std::string& name, const std::string& value) {
+  if (discard_) return;
   if (file_ < 0) throw Error(path_.string(), "HDF5: file already closed", "", 1);
   const hid_t root = H5Gopen2(file_, "/", H5P_DEFAULT);
   try {

@@ -21,8 +21,10 @@ class RunDirectory {
   // Creates nothing, so it can run while the inputs are validated.
   static void check_target(const std::filesystem::path& final_dir);
 
-  // Removes a stale DIR.partial/ and creates a fresh one (parents as needed).
-  explicit RunDirectory(std::filesystem::path final_dir);
+  // Removes a stale DIR.partial/ and creates a fresh one (parents as needed); with keep = true
+  // (resuming) an existing DIR.partial/ is kept as it is. With owner = false (an MPI rank other
+  // than the one that writes) it only names the paths: it creates, commits and discards nothing.
+  explicit RunDirectory(std::filesystem::path final_dir, bool owner = true, bool keep = false);
   RunDirectory(const RunDirectory&) = delete;
   RunDirectory& operator=(const RunDirectory&) = delete;
   // An uncommitted DIR.partial/ is left in place as the record of an interrupted run.
@@ -40,6 +42,7 @@ class RunDirectory {
  private:
   std::filesystem::path final_;
   std::filesystem::path partial_;
+  bool owner_ = true;
   bool committed_ = false;
 };
 
@@ -106,6 +109,9 @@ class H5Writer {
  public:
   // Creates (truncates) `file`.
   explicit H5Writer(const std::filesystem::path& file);
+  // A writer that keeps the names of the datasets and writes nothing (the MPI ranks that do
+  // not own the run's output).
+  H5Writer() = default;
   H5Writer(const H5Writer&) = delete;
   H5Writer& operator=(const H5Writer&) = delete;
   ~H5Writer();
@@ -128,6 +134,7 @@ class H5Writer {
   std::int64_t open_group(const std::string& path);  // hid_t of the group (caller closes)
   std::filesystem::path path_;
   std::int64_t file_ = -1;  // hid_t
+  bool discard_ = true;     // the default-constructed writer
   std::vector<std::string> datasets_;
 };
 

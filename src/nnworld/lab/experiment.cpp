@@ -1,12 +1,47 @@
 #include "nnworld/lab/experiment.hpp"
 
 #include <chrono>
+#include <fstream>
 
 #include "nnworld/core/error.hpp"
+#include "nnworld/core/parallel.hpp"
 
 namespace nnworld::lab {
 
 namespace fs = std::filesystem;
+
+namespace {
+
+double now_seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+constexpr const char* kCheckpointFile = "checkpoint.cbor";
+constexpr const char* kResumeFile = "resume.json";
+
+}  // namespace
+
+RunContext::RunContext(const RunOptions& options, const fs::path& dir, io::Summary& summary,
+                       io::H5Writer& data)
+    : options_(options), dir_(dir), summary_(summary), data_(data), last_save_(now_seconds()) {}
+
+bool RunContext::checkpoint_due() {
+  if (options_.checkpoint_every < 0.0) return false;
+  const core::Comm& comm = core::current_comm();
+  std::string due = now_seconds() - last_save_ >= options_.checkpoint_every ? "1" : "0";
+  comm.broadcast(due, 0);  // the root's clock decides for every rank
+  return due == "1";
+}
+
+void RunContext::save_checkpoint(const io::CheckpointState& state) {
+  if (core::current_comm().root()) io::save_checkpoint(dir_ / kCheckpointFile, state);
+  last_save_ = now_seconds();
+  ++saves_;
+}
+
+void RunContext::set_resumed(io::CheckpointState state) {
+  resumed_ = std::make_unique<io::CheckpointState>(std::move(state));
+}
 
 std::unique_ptr<io::Progress> RunContext::progress(std::string label, std::int64_t total) const {
   return std::make_unique<io::Progress>(
@@ -83,23 +118,38 @@ void count_checks(RunRecord& r) {
 RunRecord execute(Prepared& prepared, const fs::path& out_dir) {
   io::RunDirectory::check_target(out_dir);
   const auto t0 = std::chrono::steady_clock::now();
-  io::RunDirectory dir(out_dir);
+  // Every rank of the current Comm runs the plan (the engines split their items over the
+  // ranks); the root alone writes the run directory.
+  const core::Comm& comm = core::current_comm();
+  const bool owner = comm.root();
+  io::RunDirectory dir(out_dir, owner, prepared.options.resume);
+  if (owner && prepared.options.checkpoint_every >= 0.0 && !prepared.options.invocation.is_null()) {
+    std::ofstream(dir.path() / kResumeFile) << prepared.options.invocation.dump(2) << "\n";
+  }
   io::Summary summary;
   summary.set("nnworld", NNWORLD_VERSION);
   summary.set("experiment", prepared.experiment);
   summary.set("status", "ok");
   summary.set("seed", prepared.options.seed);
   summary.set("threads", prepared.options.threads);
+  summary.set("ranks", comm.size());
   summary.set("config", prepared.config);
 
   RunRecord record;
   record.experiment = prepared.experiment;
   {
-    io::H5Writer data(dir.path() / "data.h5");
+    std::unique_ptr<io::H5Writer> writer =
+        owner ? std::make_unique<io::H5Writer>(dir.path() / "data.h5")
+              : std::make_unique<io::H5Writer>();
+    io::H5Writer& data = *writer;
     data.set_root_attribute("nnworld", NNWORLD_VERSION);
     data.set_root_attribute("experiment", prepared.experiment);
     data.set_root_attribute("config", prepared.config.dump());
     RunContext ctx(prepared.options, dir.path(), summary, data);
+    if (prepared.options.resume && fs::exists(dir.path() / kCheckpointFile)) {
+      ctx.set_resumed(io::load_checkpoint(dir.path() / kCheckpointFile));
+      summary.set("resumed", true);
+    }
     try {
       prepared.plan->execute(ctx);
       record.status = ctx.status();
@@ -126,7 +176,12 @@ RunRecord execute(Prepared& prepared, const fs::path& out_dir) {
   summary.set("status", record.status);
   if (!record.error.empty()) summary.set("error", record.error);
   summary.set("wall_seconds", record.wall_seconds);
-  summary.write(dir.path() / "summary.json");
+  if (owner) {
+    std::error_code ec;  // the checkpoint and resume record are not part of a finished run
+    fs::remove(dir.path() / kCheckpointFile, ec);
+    fs::remove(dir.path() / kResumeFile, ec);
+    summary.write(dir.path() / "summary.json");
+  }
   record.checks = summary.to_json()["checks"];
   dir.commit();
   record.dir = dir.final_path();

@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "nnworld/io/checkpoint.hpp"
 #include "nnworld/io/config.hpp"
 #include "nnworld/io/output.hpp"
 #include "nnworld/io/progress.hpp"
@@ -30,14 +31,19 @@ struct RunOptions {
   int threads = 1;          // OpenMP threads (recorded; set by the caller)
   bool quiet = false;
   bool strict = false;
+  // Seconds of wall time between checkpoints of the experiments that keep them (< 0: none;
+  // 0: at every opportunity). With checkpoints on, DIR.partial/resume.json records
+  // `invocation` (how to run this again) for `nnworld run --resume DIR`.
+  double checkpoint_every = -1.0;
+  bool resume = false;  // continue DIR.partial/ from its checkpoint(s) instead of starting over
+  nlohmann::json invocation = nullptr;
 };
 
 // What an experiment sees while it runs.
 class RunContext {
  public:
   RunContext(const RunOptions& options, const std::filesystem::path& dir, io::Summary& summary,
-             io::H5Writer& data)
-      : options_(options), dir_(dir), summary_(summary), data_(data) {}
+             io::H5Writer& data);
 
   [[nodiscard]] const RunOptions& options() const { return options_; }
   [[nodiscard]] std::uint64_t seed() const { return options_.seed; }
@@ -63,6 +69,16 @@ class RunContext {
   [[nodiscard]] const std::string& status() const { return status_; }
   [[nodiscard]] const std::string& error() const { return error_; }
 
+  // Checkpoints (io/checkpoint.hpp). A loop that can be resumed asks checkpoint_due() at the
+  // end of each unit of work (true when checkpoint_every seconds have passed since the run
+  // started or since the last save; the same answer on every MPI rank) and then saves its state;
+  // a resumed run finds the last saved state in resumed() (null when starting afresh).
+  [[nodiscard]] bool checkpoint_due();
+  void save_checkpoint(const io::CheckpointState& state);
+  [[nodiscard]] const io::CheckpointState* resumed() const { return resumed_.get(); }
+  void set_resumed(io::CheckpointState state);
+  [[nodiscard]] std::int64_t checkpoints_saved() const { return saves_; }
+
  private:
   const RunOptions& options_;
   std::filesystem::path dir_;
@@ -70,6 +86,9 @@ class RunContext {
   io::H5Writer& data_;
   std::string status_ = "ok";
   std::string error_;
+  std::unique_ptr<io::CheckpointState> resumed_;
+  double last_save_ = 0.0;  // steady-clock seconds
+  std::int64_t saves_ = 0;
 };
 
 // A configured experiment, every input checked.
@@ -117,9 +136,10 @@ struct RunRecord {
 };
 
 // Creates the run directory, executes the plan, writes summary.json and data.h5 and renames
-// DIR.partial/ to DIR/. A Divergence gives status "diverged", any other failure during the
-// run "failed"; both still leave a complete directory. Bad input detected during the run
-// removes DIR.partial/ and rethrows.
+// DIR.partial/ to DIR/. With options.resume an existing DIR.partial/ is kept and its
+// checkpoint.cbor, if any, handed to the plan (RunContext::resumed). A Divergence gives status
+// "diverged", any other failure during the run "failed"; both still leave a complete directory. Bad
+// input detected during the run removes DIR.partial/ and rethrows.
 RunRecord execute(Prepared& prepared, const std::filesystem::path& out_dir);
 
 // Exit status of a finished run: 3 diverged, 1 failed, 4 an oracle failed under strict,

@@ -504,11 +504,38 @@ void compare_with_ensemble(RunContext& ctx, const core::Grid& grid,
   std::vector<double> density;
   std::vector<double> final_p;
   std::int64_t outside = 0;
+  // Checkpoints: after any record the loop's whole state (the replicas, their step and time,
+  // every record so far) can be saved and a resumed run continues from it with the same bits.
+  std::vector<std::pair<std::string, std::vector<double>*>> records = {
+      {"time", &time},      {"l1", &l1},           {"floor", &floor}, {"floor_sd", &floor_sd},
+      {"ratio", &ratio},    {"entropy", &entropy}, {"ep", &ep},       {"bias_rel", &bias_rel},
+      {"density", &density}};
+  for (int a = 0; a < dims; ++a) {
+    const std::string q = std::to_string(a);
+    records.push_back({"mean." + q, &e_mean[a]});
+    records.push_back({"var." + q, &e_var[a]});
+    records.push_back({"var_se." + q, &e_var_se[a]});
+    records.push_back({"p_var." + q, &p_var[a]});
+  }
+  std::size_t first = 0;
+  if (const io::CheckpointState* ck = ctx.resumed(); ck != nullptr && ck->has("ensemble.record")) {
+    first = static_cast<std::size_t>(ck->integer("ensemble.record"));
+    ens.q = ck->doubles("ensemble.q");
+    ens.step = ck->integer("ensemble.step");
+    ens.time = ck->scalar("ensemble.clock");
+    outside = ck->integer("ensemble.outside");
+    for (auto& [key, v] : records) *v = ck->doubles("ensemble.series." + key);
+    if (first > nr || static_cast<std::int64_t>(ens.q.size()) != m * dims) {
+      throw Error(ctx.dir().string(), "the checkpoint does not fit this ensemble",
+                  std::to_string(m) + " replicas × " + std::to_string(dims) + " and at most " +
+                      std::to_string(nr) + " records");
+    }
+  }
   auto progress = ctx.progress("ensemble", static_cast<std::int64_t>(nr));
-  for (std::size_t j = 0; j < nr; ++j) {
+  for (std::size_t j = first; j < nr; ++j) {
     const Snapshot& snap = snapshots[j];
     const auto target = static_cast<std::int64_t>(std::llround(snap.time / setup.dt));
-    while (ens.step < target) trainable::em_step(ens, field, lp);
+    trainable::advance_langevin(ens, field, lp, target);
     time[j] = snap.time;
     const trainable::DensityEstimate hist = trainable::histogram_density(grid, ens);
     outside = std::max(outside, hist.outside);
@@ -542,6 +569,16 @@ void compare_with_ensemble(RunContext& ctx, const core::Grid& grid,
     density.insert(density.end(), m1.begin(), m1.end());
     if (j + 1 == nr) final_p = m1;
     progress->update(static_cast<std::int64_t>(j + 1));
+    if (j + 1 < nr && ctx.checkpoint_due()) {
+      io::CheckpointState st;
+      st.put("ensemble.record", static_cast<std::int64_t>(j + 1));
+      st.put("ensemble.q", ens.q);
+      st.put("ensemble.step", ens.step);
+      st.put_scalar("ensemble.clock", ens.time);
+      st.put("ensemble.outside", outside);
+      for (const auto& [key, v] : records) st.put("ensemble.series." + key, *v);
+      ctx.save_checkpoint(st);
+    }
   }
   progress->finish();
   const std::vector<double> ep_numeric = trainable::entropy_rate(time, entropy);

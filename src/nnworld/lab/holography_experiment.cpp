@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <numbers>
 #include <numeric>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "nnworld/core/error.hpp"
+#include "nnworld/core/parallel.hpp"
 #include "nnworld/core/rng.hpp"
 #include "nnworld/holography/chains.hpp"
 #include "nnworld/holography/reconnection.hpp"
@@ -302,6 +304,60 @@ struct ReplicaRun {
   ChainNetwork final_net;
 };
 
+// A replica's history as bytes, to send it from the rank that ran it to every rank (the doubles'
+// and integers' bits, so the pooled statistics see the same numbers on any rank count).
+template <class T>
+void put_vector(std::string& out, const std::vector<T>& v) {
+  const auto n = static_cast<std::int64_t>(v.size());
+  out.append(reinterpret_cast<const char*>(&n), sizeof n);
+  out.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
+}
+
+template <class T>
+std::vector<T> get_vector(const std::string& in, std::size_t& at) {
+  std::int64_t n = 0;
+  std::memcpy(&n, in.data() + at, sizeof n);
+  at += sizeof n;
+  std::vector<T> v(static_cast<std::size_t>(n));
+  std::memcpy(v.data(), in.data() + at, v.size() * sizeof(T));
+  at += v.size() * sizeof(T);
+  return v;
+}
+
+std::string pack(const ReplicaRun& r) {
+  std::string out;
+  put_vector(out, r.s_bulk);
+  put_vector(out, r.s_boundary);
+  put_vector(out, r.ds_bulk);
+  put_vector(out, r.ds_boundary);
+  put_vector(out, r.event_index);
+  put_vector(out, r.final_lengths);
+  put_vector(out, std::vector<std::int64_t>{r.accepted, r.refused, r.final_net.n_boundary});
+  std::vector<std::int64_t> chains;
+  for (const Chain& c : r.final_net.chains) chains.insert(chains.end(), {c.from, c.to, c.bulk});
+  put_vector(out, chains);
+  return out;
+}
+
+ReplicaRun unpack(const std::string& in) {
+  ReplicaRun r;
+  std::size_t at = 0;
+  r.s_bulk = get_vector<double>(in, at);
+  r.s_boundary = get_vector<double>(in, at);
+  r.ds_bulk = get_vector<double>(in, at);
+  r.ds_boundary = get_vector<double>(in, at);
+  r.event_index = get_vector<std::int64_t>(in, at);
+  r.final_lengths = get_vector<std::int64_t>(in, at);
+  const auto counts = get_vector<std::int64_t>(in, at);
+  r.accepted = counts[0];
+  r.refused = counts[1];
+  r.final_net.n_boundary = counts[2];
+  const auto chains = get_vector<std::int64_t>(in, at);
+  for (std::size_t k = 0; k + 2 < chains.size(); k += 3)
+    r.final_net.chains.push_back({chains[k], chains[k + 1], chains[k + 2]});
+  return r;
+}
+
 }  // namespace
 
 // ---- execution ----------------------------------------------------------------------------
@@ -436,8 +492,12 @@ void HolographyPlan::execute(RunContext& ctx) {
   auto progress = ctx.progress("reconnection", replicas);
   std::int64_t done = 0;
   bool failed = false;
+  // Replicas are independent: on R MPI ranks each runs its share and then sends its histories
+  // to every rank (below), so everything after the loop sees all replicas in replica order.
+  const core::Comm& comm = core::current_comm();
+  const core::Share mine = comm.share(replicas);
 #pragma omp parallel for schedule(dynamic, 1)
-  for (std::int64_t r = 0; r < replicas; ++r) {
+  for (std::int64_t r = mine.begin; r < mine.end; ++r) {
     ReplicaRun& run = runs[static_cast<std::size_t>(r)];
     ChainNetwork cur = start_net;
     const core::RngStream rng(seed, core::StreamTag::user, static_cast<std::uint64_t>(r));
@@ -481,6 +541,18 @@ void HolographyPlan::execute(RunContext& ctx) {
     progress->update(++done);
   }
   progress->finish();
+  failed = comm.sum(failed ? 1 : 0) > 0;
+  if (!failed && comm.size() > 1) {
+    for (int owner = 0; owner < comm.size(); ++owner) {
+      const core::Share theirs = comm.share_of(owner, replicas);
+      for (std::int64_t r = theirs.begin; r < theirs.end; ++r) {
+        auto& run = runs[static_cast<std::size_t>(r)];
+        std::string bytes = owner == comm.rank() ? pack(run) : std::string();
+        comm.broadcast(bytes, owner);
+        if (owner != comm.rank()) run = unpack(bytes);
+      }
+    }
+  }
   if (failed) {
     throw Error("holography.start", "the start configuration has ε ≥ 1/ρ(w)",
                 "a start whose boundary map exists");

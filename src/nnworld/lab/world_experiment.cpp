@@ -2,14 +2,18 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <set>
 
 #include "nnworld/core/error.hpp"
+#include "nnworld/core/parallel.hpp"
 #include "nnworld/lab/report.hpp"
 
 namespace nnworld::lab {
 
 namespace {
+
+namespace fs = std::filesystem;
 
 struct SubRun {
   std::string name;
@@ -69,26 +73,91 @@ std::unique_ptr<Plan> configure_world(io::Config& c, const RunOptions& options) 
   return plan;
 }
 
+// A sub-run's record as the world summary needs it, in a form that crosses ranks.
+nlohmann::json record_json(const RunRecord& r) {
+  return {{"experiment", r.experiment},
+          {"status", r.status},
+          {"error", r.error},
+          {"wall_seconds", r.wall_seconds},
+          {"checks", r.checks}};
+}
+
+RunRecord record_from_json(const nlohmann::json& j) {
+  RunRecord r;
+  r.experiment = j.at("experiment").get<std::string>();
+  r.status = j.at("status").get<std::string>();
+  r.error = j.at("error").get<std::string>();
+  r.wall_seconds = j.at("wall_seconds").get<double>();
+  r.checks = j.at("checks");
+  count_checks(r);
+  return r;
+}
+
+// With --resume the sub-runs that finished before the suite was stopped are kept, and the one
+// that was running continues from its checkpoint (if its experiment keeps them).
+// On R MPI ranks the sub-runs are dealt out in turn (sub-run i to rank i mod R); each runs on
+// its rank alone (a one-rank Comm: its engines split nothing) and writes its own directory
+// inside DIR.partial/. The records are then gathered, and the root writes the merged summary in
+// the order of the [[run]] list, so the suite's output does not depend on R.
 void WorldPlan::execute(RunContext& ctx) {
-  auto& s = ctx.summary();
-  nlohmann::json runs_json = nlohmann::json::array();
-  int passed = 0, failed = 0, oracles_failed = 0, claims_failed = 0;
-  std::string status = "ok";
-  std::string error;
+  const core::Comm& comm = core::current_comm();
+  comm.barrier();  // the root has created DIR.partial/
   const std::size_t total = runs.size();
+  const auto owner_of = [&](std::size_t i) { return static_cast<int>(i % comm.size()); };
+  nlohmann::json mine = nlohmann::json::object();
   for (std::size_t i = 0; i < total; ++i) {
+    if (owner_of(i) != comm.rank()) continue;
     SubRun& run = runs[i];
     if (!ctx.quiet()) {
       std::fprintf(stderr, "[%zu/%zu] %s (%s)\n", i + 1, total, run.name.c_str(),
                    run.prepared.experiment.c_str());
     }
-    RunRecord r = lab::execute(run.prepared, ctx.dir() / run.name);
+    const fs::path sub_dir = ctx.dir() / run.name;
+    if (ctx.options().resume && fs::is_regular_file(sub_dir / "summary.json")) {
+      // Finished before the suite was stopped: kept as it is.
+      std::ifstream in(sub_dir / "summary.json");
+      const nlohmann::json done = nlohmann::json::parse(in);
+      mine[std::to_string(i)] = {{"experiment", done.at("experiment")},
+                                 {"status", done.at("status")},
+                                 {"error", done.value("error", std::string())},
+                                 {"wall_seconds", done.at("wall_seconds")},
+                                 {"checks", done.at("checks")}};
+      if (!ctx.quiet()) std::fprintf(stderr, "      kept from the stopped run\n");
+      continue;
+    }
+    const core::Comm alone;
+    const core::CommScope scope(alone);
+    RunRecord r = lab::execute(run.prepared, sub_dir);
     build_report(r.dir, ctx.quiet());
+    if (!ctx.quiet()) {
+      std::fprintf(stderr, "      %s: %d/%d checks passed (%.2f s)%s%s\n", r.status.c_str(),
+                   r.checks_passed, r.checks_passed + r.checks_failed, r.wall_seconds,
+                   r.error.empty() ? "" : " — ", r.error.c_str());
+    }
+    mine[std::to_string(i)] = record_json(r);
+  }
+  std::vector<RunRecord> records(total);
+  for (const std::string& part : comm.allgather_strings(mine.dump())) {
+    const nlohmann::json theirs = nlohmann::json::parse(part);
+    for (const auto& [key, value] : theirs.items()) {
+      records[std::stoul(key)] = record_from_json(value);
+    }
+  }
+
+  auto& s = ctx.summary();
+  nlohmann::json runs_json = nlohmann::json::array();
+  int passed = 0, failed = 0, oracles_failed = 0, claims_failed = 0;
+  std::string status = "ok";
+  std::string error;
+  for (std::size_t i = 0; i < total; ++i) {
+    const SubRun& run = runs[i];
+    const RunRecord& r = records[i];
     runs_json.push_back({{"name", run.name},
                          {"experiment", r.experiment},
                          {"dir", run.name},
                          {"status", r.status},
                          {"wall_seconds", r.wall_seconds}});
+    if (comm.size() > 1) runs_json.back()["rank"] = owner_of(i);
     if (!r.error.empty()) runs_json.back()["error"] = r.error;
     for (auto c : r.checks) {
       c["run"] = run.name;
@@ -101,11 +170,6 @@ void WorldPlan::execute(RunContext& ctx) {
     if (r.status == "failed" || (r.status == "diverged" && status == "ok")) {
       status = r.status;
       error = "run '" + run.name + "': " + r.error;
-    }
-    if (!ctx.quiet()) {
-      std::fprintf(stderr, "      %s: %d/%d checks passed (%.2f s)%s%s\n", r.status.c_str(),
-                   r.checks_passed, r.checks_passed + r.checks_failed, r.wall_seconds,
-                   r.error.empty() ? "" : " — ", r.error.c_str());
     }
   }
   s.set("runs", runs_json);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "nnworld/core/error.hpp"
+#include "nnworld/core/parallel.hpp"
 #include "nnworld/core/rng.hpp"
 #include "nnworld/network/activation.hpp"
 #include "nnworld/thermo/hmc_kernel.hpp"
@@ -172,8 +173,12 @@ AisResult ais_log_z(const network::Network& net, const AisOptions& options) {
   std::vector<double> acc(static_cast<std::size_t>(np), 0.0);
   const double sigma = std::sqrt(sigma2);
 
+  // Particles are independent: on R MPI ranks each runs its share, then every rank gathers the
+  // three per-particle results in particle order (the estimates below see the same numbers).
+  const core::Comm& comm = core::current_comm();
+  const core::Share mine = comm.share(np);
 #pragma omp parallel for schedule(static, 1)
-  for (int i = 0; i < np; ++i) {
+  for (int i = static_cast<int>(mine.begin); i < static_cast<int>(mine.end); ++i) {
     const core::RngStream rng(options.seed, core::StreamTag::start, static_cast<std::uint64_t>(i));
     // Precision product Aδ and the quadratic form ½δᵀAδ of the base.
     auto precision_times = [&](const Vector& d) -> Vector {
@@ -221,7 +226,11 @@ AisResult ais_log_z(const network::Network& net, const AisOptions& options) {
     acc[i] = accepted / (static_cast<double>(k_max) * options.transitions);
   }
 
-  // ---- Estimates (fixed order: independent of the thread count) ------------------------------
+  comm.allgather(log_w, np, 1);
+  comm.allgather(h_final, np, 1);
+  comm.allgather(acc, np, 1);
+
+  // ---- Estimates (fixed order: independent of the thread and rank count) ---------------------
   const double max_lw = *std::max_element(log_w.begin(), log_w.end());
   std::vector<double> w(log_w.size());
   double sum_w = 0.0;

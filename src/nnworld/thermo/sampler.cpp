@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <numeric>
 #include <string>
 
 #include "nnworld/core/error.hpp"
+#include "nnworld/core/parallel.hpp"
 #include "nnworld/core/rng.hpp"
 #include "nnworld/network/activation.hpp"
 #include "nnworld/thermo/hmc_kernel.hpp"
@@ -33,6 +35,48 @@ double var_of(const std::vector<double>& v, std::size_t begin, std::size_t end, 
   double s = 0.0;
   for (std::size_t i = begin; i < end; ++i) s += (v[i] - mean) * (v[i] - mean);
   return s / static_cast<double>(end - begin - 1);
+}
+
+// A chain as bytes (the doubles' bits, so a chain crosses ranks unchanged).
+void put(std::string& out, const void* p, std::size_t n) {
+  out.append(static_cast<const char*>(p), n);
+}
+
+std::string pack(const HmcChain& c) {
+  std::string out;
+  const std::int64_t head[4] = {static_cast<std::int64_t>(c.h.size()), c.x.rows(), c.x.cols(),
+                                c.sum_x.size()};
+  put(out, head, sizeof head);
+  put(out, c.h.data(), c.h.size() * sizeof(double));
+  put(out, c.x.data(), static_cast<std::size_t>(c.x.size()) * sizeof(double));
+  put(out, c.sum_x.data(), static_cast<std::size_t>(c.sum_x.size()) * sizeof(double));
+  const double tail[2] = {c.acceptance, c.step_size};
+  put(out, tail, sizeof tail);
+  put(out, &c.divergences, sizeof c.divergences);
+  return out;
+}
+
+HmcChain unpack(const std::string& bytes) {
+  HmcChain c;
+  std::size_t at = 0;
+  auto get = [&](void* p, std::size_t n) {
+    std::memcpy(p, bytes.data() + at, n);
+    at += n;
+  };
+  std::int64_t head[4];
+  get(head, sizeof head);
+  c.h.resize(static_cast<std::size_t>(head[0]));
+  c.x.resize(head[1], head[2]);
+  c.sum_x.resize(head[3]);
+  get(c.h.data(), c.h.size() * sizeof(double));
+  get(c.x.data(), static_cast<std::size_t>(c.x.size()) * sizeof(double));
+  get(c.sum_x.data(), static_cast<std::size_t>(c.sum_x.size()) * sizeof(double));
+  double tail[2];
+  get(tail, sizeof tail);
+  c.acceptance = tail[0];
+  c.step_size = tail[1];
+  get(&c.divergences, sizeof c.divergences);
+  return c;
 }
 
 }  // namespace
@@ -153,8 +197,12 @@ HmcResult hmc_sample(const network::Network& net, const HmcOptions& options) {
   result.beta = beta;
   result.chains.resize(static_cast<std::size_t>(chains));
 
+  // Chains are independent: on R MPI ranks each runs its share and then sends its chains to
+  // every rank (below), so the pooled statistics see the same chains in the same order.
+  const core::Comm& comm = core::current_comm();
+  const core::Share mine = comm.share(chains);
 #pragma omp parallel for schedule(static, 1)
-  for (int c = 0; c < chains; ++c) {
+  for (int c = static_cast<int>(mine.begin); c < static_cast<int>(mine.end); ++c) {
     const core::RngStream rng(options.seed, core::StreamTag::start, static_cast<std::uint64_t>(c));
     auto energy = [&](const Vector& x, Vector& grad) {
       const double h = bulk_loss_and_gradient(net, x, grad);
@@ -213,7 +261,19 @@ HmcResult hmc_sample(const network::Network& net, const HmcOptions& options) {
     out.step_size = eps;
   }
 
-  // Pooled statistics (fixed order: independent of the thread count).
+  if (comm.size() > 1) {
+    for (int r = 0; r < comm.size(); ++r) {
+      const core::Share theirs = comm.share_of(r, chains);
+      for (auto c = theirs.begin; c < theirs.end; ++c) {
+        HmcChain& ch = result.chains[static_cast<std::size_t>(c)];
+        std::string bytes = r == comm.rank() ? pack(ch) : std::string();
+        comm.broadcast(bytes, r);
+        if (r != comm.rank()) ch = unpack(bytes);
+      }
+    }
+  }
+
+  // Pooled statistics (fixed order: independent of the thread and rank count).
   std::vector<double> all;
   std::vector<std::vector<double>> hs;
   result.mean_x = Vector::Zero(n);

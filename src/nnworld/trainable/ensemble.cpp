@@ -7,12 +7,14 @@
 #include <algorithm>
 #include <cmath>
 #include <exception>
+#include <limits>
 #include <string>
 #include <type_traits>
 #include <utility>
 
 #include "nnworld/core/error.hpp"
 #include "nnworld/core/fft.hpp"
+#include "nnworld/core/parallel.hpp"
 #include "nnworld/core/rng.hpp"
 #include "nnworld/trainable/ensemble_kernels.hpp"
 
@@ -126,9 +128,11 @@ constexpr std::int64_t kBlock = 256;
 // barrier per step cost more than they save (bench/RESULTS.md, ensemble_em rows).
 constexpr std::int64_t kParallelBlocks = 16;
 
-// The em_step kernel for K axes and one interpolation kind (dispatched once per call).
+// The em_step kernel for K axes and one interpolation kind (dispatched once per call), on the
+// replicas [first, last) (whole blocks but for the ensemble's last).
 template <int K, Interpolation I>
-void em_kernel(Ensemble& e, const FreeEnergyField& field, const LangevinParameters& p) {
+void em_kernel(Ensemble& e, const FreeEnergyField& field, const LangevinParameters& p,
+               std::int64_t first, std::int64_t last) {
   const core::Grid& g = field.grid;
   const bool periodic = g.boundary == core::Boundary::periodic;
   const Domain dom = replica_domain(g);
@@ -137,15 +141,16 @@ void em_kernel(Ensemble& e, const FreeEnergyField& field, const LangevinParamete
   const double drift = p.gamma * p.dt;
   const double kick = std::sqrt(2.0 * p.diffusion * p.dt);
   const auto step = static_cast<std::uint64_t>(e.step);
-  const std::int64_t m = e.replicas;
+  const std::int64_t m = last;
+  const std::int64_t b0 = first / kBlock;
   const std::int64_t blocks = (m + kBlock - 1) / kBlock;
   const kernels::AxisMap ax0 = kernels::axis_map(g, 0);
   double* q = e.q.data();
   const double* grad[3] = {field.gradient[0].data(), K > 1 ? field.gradient[1].data() : nullptr,
                            K > 2 ? field.gradient[2].data() : nullptr};
   int bad = 0;
-#pragma omp parallel for schedule(static) reduction(| : bad) if (blocks >= kParallelBlocks)
-  for (std::int64_t b = 0; b < blocks; ++b) {
+#pragma omp parallel for schedule(static) reduction(| : bad) if (blocks - b0 >= kParallelBlocks)
+  for (std::int64_t b = b0; b < blocks; ++b) {
     const std::int64_t r0 = b * kBlock;
     const std::int64_t len = std::min(kBlock, m - r0);
     alignas(64) double u[K > 2 ? 4 : 2][kBlock];
@@ -209,6 +214,38 @@ void em_kernel(Ensemble& e, const FreeEnergyField& field, const LangevinParamete
     }
   }
   if (bad) throw Divergence(static_cast<long>(e.step), "replica coordinate q");
+}
+
+void em_range(Ensemble& ensemble, const FreeEnergyField& field, const LangevinParameters& p,
+              std::int64_t first, std::int64_t last) {
+  const bool cubic = p.interpolation == Interpolation::cubic;
+  switch (ensemble.dims) {
+    case 1:
+      cubic ? em_kernel<1, Interpolation::cubic>(ensemble, field, p, first, last)
+            : em_kernel<1, Interpolation::linear>(ensemble, field, p, first, last);
+      break;
+    case 2:
+      cubic ? em_kernel<2, Interpolation::cubic>(ensemble, field, p, first, last)
+            : em_kernel<2, Interpolation::linear>(ensemble, field, p, first, last);
+      break;
+    default:
+      cubic ? em_kernel<3, Interpolation::cubic>(ensemble, field, p, first, last)
+            : em_kernel<3, Interpolation::linear>(ensemble, field, p, first, last);
+      break;
+  }
+}
+
+void check_step_inputs(const Ensemble& ensemble, const FreeEnergyField& field,
+                       const LangevinParameters& p) {
+  check_grid(field.grid, ensemble.dims, "em_step");
+  if (static_cast<std::int64_t>(ensemble.q.size()) != ensemble.replicas * ensemble.dims)
+    throw Error(
+        "em_step",
+        "an ensemble with " + str(static_cast<std::int64_t>(ensemble.q.size())) + " coordinates",
+        "replicas × K");
+  if (!(p.dt > 0.0) || !(p.diffusion >= 0.0) || !std::isfinite(p.gamma))
+    throw Error("em_step", "dt = " + std::to_string(p.dt) + ", D = " + std::to_string(p.diffusion),
+                "dt > 0, D ≥ 0, finite γ");
 }
 
 }  // namespace
@@ -514,32 +551,51 @@ void confine(Ensemble& ensemble, const core::Grid& grid) {
 // Euler–Maruyama for dq = γ∇F dt + √(2D) dW (the Langevin equation whose density obeys (20)):
 //   q ← q + γ ∇F(q) dt + √(2D dt) ξ,  ξ_a ~ N(0, 1) from (seed, replica, step).
 void em_step(Ensemble& ensemble, const FreeEnergyField& field, const LangevinParameters& p) {
-  check_grid(field.grid, ensemble.dims, "em_step");
-  if (static_cast<std::int64_t>(ensemble.q.size()) != ensemble.replicas * ensemble.dims)
-    throw Error(
-        "em_step",
-        "an ensemble with " + str(static_cast<std::int64_t>(ensemble.q.size())) + " coordinates",
-        "replicas × K");
-  if (!(p.dt > 0.0) || !(p.diffusion >= 0.0) || !std::isfinite(p.gamma))
-    throw Error("em_step", "dt = " + std::to_string(p.dt) + ", D = " + std::to_string(p.diffusion),
-                "dt > 0, D ≥ 0, finite γ");
-  const bool cubic = p.interpolation == Interpolation::cubic;
-  switch (ensemble.dims) {
-    case 1:
-      cubic ? em_kernel<1, Interpolation::cubic>(ensemble, field, p)
-            : em_kernel<1, Interpolation::linear>(ensemble, field, p);
-      break;
-    case 2:
-      cubic ? em_kernel<2, Interpolation::cubic>(ensemble, field, p)
-            : em_kernel<2, Interpolation::linear>(ensemble, field, p);
-      break;
-    default:
-      cubic ? em_kernel<3, Interpolation::cubic>(ensemble, field, p)
-            : em_kernel<3, Interpolation::linear>(ensemble, field, p);
-      break;
-  }
+  check_step_inputs(ensemble, field, p);
+  em_range(ensemble, field, p, 0, ensemble.replicas);
   ensemble.step += 1;
   ensemble.time += p.dt;
+}
+
+// The replicas are independent between observations, so on R ranks each advances its share
+// (whole blocks of kBlock replicas, hence the arithmetic of em_step) with no communication, and
+// the shares are gathered at the end. A divergence on any rank ends every rank at the first
+// diverging step, as em_step would.
+void advance_langevin(Ensemble& ensemble, const FreeEnergyField& field, const LangevinParameters& p,
+                      std::int64_t target_step) {
+  const core::Comm& comm = core::current_comm();
+  if (comm.size() == 1) {
+    while (ensemble.step < target_step) em_step(ensemble, field, p);
+    return;
+  }
+  check_step_inputs(ensemble, field, p);
+  const core::Share mine = comm.share(ensemble.replicas, kBlock);
+  std::int64_t diverged = std::numeric_limits<std::int64_t>::max();
+  const std::int64_t start = ensemble.step;
+  const double time0 = ensemble.time;
+  while (ensemble.step < target_step) {
+    if (mine.size() > 0) {
+      try {
+        em_range(ensemble, field, p, mine.begin, mine.end);
+      } catch (const Divergence&) {
+        diverged = ensemble.step;
+        break;
+      }
+    }
+    ensemble.step += 1;
+    ensemble.time += p.dt;
+  }
+  diverged = comm.min(diverged);
+  if (diverged != std::numeric_limits<std::int64_t>::max()) {
+    ensemble.step = start;
+    ensemble.time = time0;
+    while (ensemble.step < diverged) {
+      ensemble.step += 1;
+      ensemble.time += p.dt;
+    }
+    throw Divergence(static_cast<long>(diverged), "replica coordinate q");
+  }
+  comm.allgather(ensemble.q, ensemble.replicas, kBlock, ensemble.dims);
 }
 
 void simulate_langevin(Ensemble& ensemble, const FreeEnergyField& field,
@@ -547,9 +603,11 @@ void simulate_langevin(Ensemble& ensemble, const FreeEnergyField& field,
                        const std::function<void(const Ensemble&)>& observe) {
   const bool watch = observe && observe_every > 0;
   if (watch) observe(ensemble);
-  for (std::int64_t s = 1; s <= steps; ++s) {
-    em_step(ensemble, field, p);
-    if (watch && s % observe_every == 0) observe(ensemble);
+  const std::int64_t end = ensemble.step + steps;
+  const std::int64_t stride = watch ? observe_every : steps;
+  while (ensemble.step < end) {
+    advance_langevin(ensemble, field, p, std::min(end, ensemble.step + stride));
+    if (watch && (ensemble.step - (end - steps)) % observe_every == 0) observe(ensemble);
   }
 }
 

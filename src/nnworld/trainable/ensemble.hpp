@@ -24,7 +24,8 @@
 //
 // Determinism: the noise of replica r at step s is a pure function of (seed, r, s) (Philox
 // streams core::RngStream(seed, StreamTag::langevin, r), counter s); replicas are updated
-// independently (OpenMP over replicas), so results are bit-identical for any thread count.
+// independently (OpenMP over replicas, MPI ranks over blocks of replicas: advance_langevin), so
+// results are bit-identical for any thread or rank count.
 #include <array>
 #include <cstdint>
 #include <functional>
@@ -170,8 +171,14 @@ struct LangevinParameters {
 // replica-steps-per-second benchmark (≈ 22 ns of CPU per replica-step on one core).
 void em_step(Ensemble& ensemble, const FreeEnergyField& field, const LangevinParameters& p);
 
-// `steps` steps of em_step; observe(ensemble) is called before the first step and after every
-// `observe_every` steps (0: never).
+// em_step until ensemble.step == target_step. Under several MPI ranks (core::current_comm())
+// each rank steps its share of the replicas (whole blocks) and the shares are gathered at the
+// end, so the ensemble is bit-identical to the one-rank result for any rank count.
+void advance_langevin(Ensemble& ensemble, const FreeEnergyField& field, const LangevinParameters& p,
+                      std::int64_t target_step);
+
+// `steps` steps of em_step (through advance_langevin); observe(ensemble) is called before the
+// first step and after every `observe_every` steps (0: never).
 void simulate_langevin(Ensemble& ensemble, const FreeEnergyField& field,
                        const LangevinParameters& p, std::int64_t steps,
                        std::int64_t observe_every = 0,
