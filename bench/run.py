@@ -65,7 +65,7 @@ BANDWIDTH_TARGET = 0.5
 
 def is_memory_bound(row):
     """Rows whose time is set by memory traffic: one state (batch 1), sparse, permutation."""
-    if row.startswith(("copy/", "log_det/", "split_step/", "ensemble_em/", "curvature/",
+    if row.startswith(("copy/", "peak/", "log_det/", "split_step/", "ensemble_em/", "curvature/",
                        "grid_curvature/", "holography/")):
         return False
     return "/batch:" not in row or row.endswith("/batch:1")
@@ -190,7 +190,7 @@ def build_table(rows, ours, peer, copy_bw, cache_bytes, peak_gflops=None):
         if roof is None and gfs and peak_gflops and not row.startswith("peak/"):
             roof = gfs / peak_gflops
         verdict = []
-        if ratio is not None and ratio < 1.0 and not row.startswith("copy/"):
+        if ratio is not None and ratio < 1.0 and not row.startswith(("copy/", "peak/")):
             verdict.append("slower than peer")
         if has_bandwidth_target(row) and frac is not None and frac < BANDWIDTH_TARGET:
             verdict.append(f"< {BANDWIDTH_TARGET:.0%} copy bw")
