@@ -267,7 +267,12 @@ int main(int argc, char** argv) {
     if (speaks) std::fprintf(stderr, "error: %s\n", e.message().c_str());
     return e.exit_code;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "internal error (rank %d): %s\n", core::Comm::world().rank(), e.what());
+    const core::Comm& world = core::Comm::world();
+    if (world.size() == 1) {
+      std::fprintf(stderr, "internal error: %s\n", e.what());
+      return 1;
+    }
+    std::fprintf(stderr, "internal error (rank %d): %s\n", world.rank(), e.what());
     core::MpiSession::abort(1);  // the other ranks may be waiting for this one
   }
   return 1;

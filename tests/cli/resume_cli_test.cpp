@@ -111,6 +111,25 @@ TEST_F(Resume, KilledWorldSuiteKeepsFinishedSubRuns) {
   }
 }
 
+// A finished sub-run whose config file changed while the suite was stopped is run again; the
+// running one still continues from its checkpoint.
+TEST_F(Resume, ChangedSubRunConfigIsRunAgain) {
+  const std::string first = NNWORLD_SOURCE_DIR "/experiments/partition_linear.toml";
+  write("first.toml", slurp(first));
+  write("suite.toml",
+        "experiment = \"world\"\n"
+        "[[run]]\nname = \"first\"\nconfig = \"first.toml\"\n"
+        "[[run]]\nname = \"fp\"\nconfig = \"" +
+            kFokkerPlanck + "\"\n");
+  ASSERT_TRUE(kill_when("run suite.toml --quiet --threads 1 --checkpoint-every 0 --out cut",
+                        "cut.partial/fp.partial/checkpoint.cbor"));
+  write("first.toml", "description = \"changed while stopped\"\n" + slurp(first));
+  const CliResult resumed = run("run --resume cut --quiet --threads 1");
+  ASSERT_EQ(resumed.code, 0) << resumed.err;
+  EXPECT_EQ(summary("cut/first")["config"]["description"], "changed while stopped");
+  EXPECT_TRUE(summary("cut/fp").value("resumed", false));
+}
+
 TEST_F(Resume, BadResumeRequestsExitTwo) {
   // Nothing to resume.
   const CliResult none = run("run --resume nowhere");

@@ -18,6 +18,7 @@ double now_seconds() {
 
 constexpr const char* kCheckpointFile = "checkpoint.cbor";
 constexpr const char* kResumeFile = "resume.json";
+constexpr const char* kConfigFile = "checkpoint_config.json";  // the config a checkpoint belongs to
 
 }  // namespace
 
@@ -123,10 +124,32 @@ RunRecord execute(Prepared& prepared, const fs::path& out_dir) {
   const core::Comm& comm = core::current_comm();
   const bool owner = comm.root();
   io::RunDirectory dir(out_dir, owner, prepared.options.resume);
-  if (owner && prepared.options.checkpoint_every >= 0.0 && !prepared.options.invocation.is_null()) {
-    std::ofstream(dir.path() / kResumeFile) << prepared.options.invocation.dump(2) << "\n";
-  }
   io::Summary summary;
+  // A checkpoint is used only with the resolved config it was saved under (a sub-run of a world
+  // suite whose config file changed starts afresh); rank 0 decides for every rank.
+  bool use_checkpoint = false;
+  if (prepared.options.resume) {
+    std::string decision = "0";
+    if (owner && fs::exists(dir.path() / kCheckpointFile)) {
+      std::ifstream in(dir.path() / kConfigFile);
+      const nlohmann::json saved = nlohmann::json::parse(in, nullptr, false);
+      if (!saved.is_discarded() && saved == prepared.config) {
+        decision = "1";
+      } else {
+        std::error_code ec;
+        fs::remove(dir.path() / kCheckpointFile, ec);
+        summary.add_note("a checkpoint saved under another config was found and not used");
+      }
+    }
+    comm.broadcast(decision, 0);
+    use_checkpoint = decision == "1";
+  }
+  if (owner && prepared.options.checkpoint_every >= 0.0) {
+    std::ofstream(dir.path() / kConfigFile) << prepared.config.dump() << "\n";
+    if (!prepared.options.invocation.is_null()) {
+      std::ofstream(dir.path() / kResumeFile) << prepared.options.invocation.dump(2) << "\n";
+    }
+  }
   summary.set("nnworld", NNWORLD_VERSION);
   summary.set("experiment", prepared.experiment);
   summary.set("status", "ok");
@@ -146,7 +169,7 @@ RunRecord execute(Prepared& prepared, const fs::path& out_dir) {
     data.set_root_attribute("experiment", prepared.experiment);
     data.set_root_attribute("config", prepared.config.dump());
     RunContext ctx(prepared.options, dir.path(), summary, data);
-    if (prepared.options.resume && fs::exists(dir.path() / kCheckpointFile)) {
+    if (use_checkpoint) {
       ctx.set_resumed(io::load_checkpoint(dir.path() / kCheckpointFile));
       summary.set("resumed", true);
     }
@@ -180,6 +203,7 @@ RunRecord execute(Prepared& prepared, const fs::path& out_dir) {
     std::error_code ec;  // the checkpoint and resume record are not part of a finished run
     fs::remove(dir.path() / kCheckpointFile, ec);
     fs::remove(dir.path() / kResumeFile, ec);
+    fs::remove(dir.path() / kConfigFile, ec);
     summary.write(dir.path() / "summary.json");
   }
   record.checks = summary.to_json()["checks"];

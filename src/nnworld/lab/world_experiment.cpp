@@ -93,8 +93,9 @@ RunRecord record_from_json(const nlohmann::json& j) {
   return r;
 }
 
-// With --resume the sub-runs that finished before the suite was stopped are kept, and the one
-// that was running continues from its checkpoint (if its experiment keeps them).
+// With --resume the sub-runs that finished before the suite was stopped are kept (unless their
+// config has changed since), and the one that was running continues from its checkpoint (if its
+// experiment keeps them).
 // On R MPI ranks the sub-runs are dealt out in turn (sub-run i to rank i mod R); each runs on
 // its rank alone (a one-rank Comm: its engines split nothing) and writes its own directory
 // inside DIR.partial/. The records are then gathered, and the root writes the merged summary in
@@ -113,10 +114,13 @@ void WorldPlan::execute(RunContext& ctx) {
                    run.prepared.experiment.c_str());
     }
     const fs::path sub_dir = ctx.dir() / run.name;
+    nlohmann::json done;
     if (ctx.options().resume && fs::is_regular_file(sub_dir / "summary.json")) {
-      // Finished before the suite was stopped: kept as it is.
       std::ifstream in(sub_dir / "summary.json");
-      const nlohmann::json done = nlohmann::json::parse(in);
+      done = nlohmann::json::parse(in, nullptr, false);
+    }
+    if (done.is_object() && done.value("config", nlohmann::json()) == run.prepared.config) {
+      // Finished before the suite was stopped, under the same config: kept as it is.
       mine[std::to_string(i)] = {{"experiment", done.at("experiment")},
                                  {"status", done.at("status")},
                                  {"error", done.value("error", std::string())},
