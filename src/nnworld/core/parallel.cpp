@@ -135,7 +135,18 @@ void Comm::barrier() const {
   if (size_ > 1) MPI_Barrier(mpi());
 }
 
+// Whether an MPI launcher started this process (mpirun/mpiexec of Open MPI or MPICH, srun with
+// PMI/PMIx). A plain `nnworld run` does not initialise MPI at all: it is one rank, starts no MPI
+// runtime, and leaves none of its allocations behind.
+bool launched_by_mpi() {
+  for (const char* var : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE"}) {
+    if (std::getenv(var) != nullptr) return true;
+  }
+  return false;
+}
+
 MpiSession::MpiSession(int& argc, char**& argv) {
+  if (!launched_by_mpi()) return;
   int provided = 0;
   MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
   initialised_ = true;

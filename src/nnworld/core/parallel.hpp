@@ -92,7 +92,9 @@ class CommScope {
 };
 
 // Initialises MPI (MPI_THREAD_FUNNELED: only the main thread calls MPI; OpenMP threads compute)
-// if nnworld was built with it and the process was started by mpirun; finalises it on exit.
+// if nnworld was built with it and an MPI launcher started the process (mpirun, mpiexec, srun:
+// OMPI_COMM_WORLD_SIZE, PMIX_RANK, PMI_RANK or PMI_SIZE is set); finalises it on exit. A process
+// started otherwise is one rank and never touches MPI.
 class MpiSession {
  public:
   MpiSession(int& argc, char**& argv);
