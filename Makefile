@@ -31,13 +31,14 @@ test: build
 # The tests under AddressSanitizer + UndefinedBehaviorSanitizer. Cli.WorldRunsAllSubRuns and
 # Determinism.WorldSuiteGivesTheSameBitsOnOneAndTwoThreads (the whole default suite end to end,
 # ~10 min each under the sanitizers) are left to `make test`; every config of the suite has its
-# own tests that run here. The Mpi.* tests are left to `make test` too: Open MPI's own start-up
-# allocations, never freed, are leaks to LeakSanitizer.
+# own tests that run here. The tests that start nnworld under mpirun (Mpi.*,
+# Resume.RunKilledOnOneRankResumesOnThreeRanks) are left to `make test` too: Open MPI's own
+# start-up allocations, never freed, are leaks to LeakSanitizer.
 check: deps
 	@cmake --preset asan >/dev/null
 	@cmake --build --preset asan -j $(JOBS)
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  ctest --preset asan -j $(JOBS) -E '^(Cli\.WorldRunsAllSubRuns|Determinism\.WorldSuite.*|Mpi\..*)$$'
+	  ctest --preset asan -j $(JOBS) -E '^(Cli\.WorldRunsAllSubRuns|Determinism\.WorldSuite.*|Mpi\..*|Resume\.RunKilledOnOneRankResumesOnThreeRanks)$$'
 
 # Every kernel against its peer (PyTorch, NumPy, SciPy) on the same threads, with the fraction of
 # the machine's roofline (copy bandwidth and GEMM FLOP rate, both measured in the same run), then
