@@ -15,6 +15,7 @@
 // Without MPI (built without it, or the program never called MpiSession) every Comm has one
 // rank and every collective is a no-op. mpi.h is included by parallel.cpp only.
 #include <cstdint>
+#include <cstring>
 #include <span>
 #include <string>
 #include <vector>
@@ -66,6 +67,20 @@ class Comm {
   // Element-wise integer sum (histograms: exact, so bit-identical for any split).
   void sum(std::span<std::int64_t> values) const;
   void barrier() const;
+  // Every item of n, made by the rank whose share_of holds it, sent to every rank in item order:
+  // pack(i) on the owner gives the item's bytes, unpack(i, bytes) on every other rank takes them.
+  template <class Pack, class Unpack>
+  void share_items(std::int64_t n, Pack&& pack, Unpack&& unpack) const {
+    if (size_ == 1) return;
+    for (int r = 0; r < size_; ++r) {
+      const Share theirs = share_of(r, n);
+      for (std::int64_t i = theirs.begin; i < theirs.end; ++i) {
+        std::string bytes = r == rank_ ? pack(i) : std::string();
+        broadcast(bytes, r);
+        if (r != rank_) unpack(i, bytes);
+      }
+    }
+  }
 
   // MPI_COMM_WORLD (a one-rank Comm when MPI is absent or not initialised).
   [[nodiscard]] static const Comm& world();
@@ -74,6 +89,54 @@ class Comm {
   int rank_ = 0;
   int size_ = 1;
   friend class MpiSession;
+};
+
+// Plain values and vectors as bytes (their bits, so an item crosses ranks unchanged).
+class ByteWriter {
+ public:
+  template <class T>
+  void put(const T* values, std::size_t count) {
+    out_.append(reinterpret_cast<const char*>(values), count * sizeof(T));
+  }
+  template <class T>
+  void value(T v) {
+    put(&v, 1);
+  }
+  template <class T>
+  void vector(const std::vector<T>& v) {
+    value(static_cast<std::int64_t>(v.size()));
+    put(v.data(), v.size());
+  }
+  [[nodiscard]] std::string take() { return std::move(out_); }
+
+ private:
+  std::string out_;
+};
+
+class ByteReader {
+ public:
+  explicit ByteReader(const std::string& in) : in_(in) {}
+  template <class T>
+  void get(T* values, std::size_t count) {
+    std::memcpy(static_cast<void*>(values), in_.data() + at_, count * sizeof(T));
+    at_ += count * sizeof(T);
+  }
+  template <class T>
+  T value() {
+    T v{};
+    get(&v, 1);
+    return v;
+  }
+  template <class T>
+  std::vector<T> vector() {
+    std::vector<T> v(static_cast<std::size_t>(value<std::int64_t>()));
+    get(v.data(), v.size());
+    return v;
+  }
+
+ private:
+  const std::string& in_;
+  std::size_t at_ = 0;
 };
 
 // The Comm the engines split their work over: Comm::world() unless a CommScope is active. The

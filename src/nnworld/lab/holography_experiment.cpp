@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <cstring>
 #include <limits>
 #include <numbers>
 #include <numeric>
@@ -304,57 +303,36 @@ struct ReplicaRun {
   ChainNetwork final_net;
 };
 
-// A replica's history as bytes, to send it from the rank that ran it to every rank (the doubles'
-// and integers' bits, so the pooled statistics see the same numbers on any rank count).
-template <class T>
-void put_vector(std::string& out, const std::vector<T>& v) {
-  const auto n = static_cast<std::int64_t>(v.size());
-  out.append(reinterpret_cast<const char*>(&n), sizeof n);
-  out.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
-}
-
-template <class T>
-std::vector<T> get_vector(const std::string& in, std::size_t& at) {
-  std::int64_t n = 0;
-  std::memcpy(&n, in.data() + at, sizeof n);
-  at += sizeof n;
-  std::vector<T> v(static_cast<std::size_t>(n));
-  std::memcpy(v.data(), in.data() + at, v.size() * sizeof(T));
-  at += v.size() * sizeof(T);
-  return v;
-}
-
+// A replica's history as bytes (the doubles' and integers' bits, so the pooled statistics see
+// the same numbers on any rank count).
 std::string pack(const ReplicaRun& r) {
-  std::string out;
-  put_vector(out, r.s_bulk);
-  put_vector(out, r.s_boundary);
-  put_vector(out, r.ds_bulk);
-  put_vector(out, r.ds_boundary);
-  put_vector(out, r.event_index);
-  put_vector(out, r.final_lengths);
-  put_vector(out, std::vector<std::int64_t>{r.accepted, r.refused, r.final_net.n_boundary});
-  std::vector<std::int64_t> chains;
-  for (const Chain& c : r.final_net.chains) chains.insert(chains.end(), {c.from, c.to, c.bulk});
-  put_vector(out, chains);
-  return out;
+  core::ByteWriter w;
+  w.vector(r.s_bulk);
+  w.vector(r.s_boundary);
+  w.vector(r.ds_bulk);
+  w.vector(r.ds_boundary);
+  w.vector(r.event_index);
+  w.vector(r.final_lengths);
+  w.value(r.accepted);
+  w.value(r.refused);
+  w.value(r.final_net.n_boundary);
+  w.vector(r.final_net.chains);  // Chain: three int64, trivially copyable
+  return w.take();
 }
 
-ReplicaRun unpack(const std::string& in) {
+ReplicaRun unpack(const std::string& bytes) {
+  core::ByteReader in(bytes);
   ReplicaRun r;
-  std::size_t at = 0;
-  r.s_bulk = get_vector<double>(in, at);
-  r.s_boundary = get_vector<double>(in, at);
-  r.ds_bulk = get_vector<double>(in, at);
-  r.ds_boundary = get_vector<double>(in, at);
-  r.event_index = get_vector<std::int64_t>(in, at);
-  r.final_lengths = get_vector<std::int64_t>(in, at);
-  const auto counts = get_vector<std::int64_t>(in, at);
-  r.accepted = counts[0];
-  r.refused = counts[1];
-  r.final_net.n_boundary = counts[2];
-  const auto chains = get_vector<std::int64_t>(in, at);
-  for (std::size_t k = 0; k + 2 < chains.size(); k += 3)
-    r.final_net.chains.push_back({chains[k], chains[k + 1], chains[k + 2]});
+  r.s_bulk = in.vector<double>();
+  r.s_boundary = in.vector<double>();
+  r.ds_bulk = in.vector<double>();
+  r.ds_boundary = in.vector<double>();
+  r.event_index = in.vector<std::int64_t>();
+  r.final_lengths = in.vector<std::int64_t>();
+  r.accepted = in.value<std::int64_t>();
+  r.refused = in.value<std::int64_t>();
+  r.final_net.n_boundary = in.value<std::int64_t>();
+  r.final_net.chains = in.vector<Chain>();
   return r;
 }
 
@@ -542,16 +520,12 @@ void HolographyPlan::execute(RunContext& ctx) {
   }
   progress->finish();
   failed = comm.sum(failed ? 1 : 0) > 0;
-  if (!failed && comm.size() > 1) {
-    for (int owner = 0; owner < comm.size(); ++owner) {
-      const core::Share theirs = comm.share_of(owner, replicas);
-      for (std::int64_t r = theirs.begin; r < theirs.end; ++r) {
-        auto& run = runs[static_cast<std::size_t>(r)];
-        std::string bytes = owner == comm.rank() ? pack(run) : std::string();
-        comm.broadcast(bytes, owner);
-        if (owner != comm.rank()) run = unpack(bytes);
-      }
-    }
+  if (!failed) {
+    comm.share_items(
+        replicas, [&](std::int64_t r) { return pack(runs[static_cast<std::size_t>(r)]); },
+        [&](std::int64_t r, const std::string& bytes) {
+          runs[static_cast<std::size_t>(r)] = unpack(bytes);
+        });
   }
   if (failed) {
     throw Error("holography.start", "the start configuration has ε ≥ 1/ρ(w)",

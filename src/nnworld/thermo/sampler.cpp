@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <limits>
 #include <numeric>
 #include <string>
@@ -38,44 +37,32 @@ double var_of(const std::vector<double>& v, std::size_t begin, std::size_t end, 
 }
 
 // A chain as bytes (the doubles' bits, so a chain crosses ranks unchanged).
-void put(std::string& out, const void* p, std::size_t n) {
-  out.append(static_cast<const char*>(p), n);
-}
-
 std::string pack(const HmcChain& c) {
-  std::string out;
-  const std::int64_t head[4] = {static_cast<std::int64_t>(c.h.size()), c.x.rows(), c.x.cols(),
-                                c.sum_x.size()};
-  put(out, head, sizeof head);
-  put(out, c.h.data(), c.h.size() * sizeof(double));
-  put(out, c.x.data(), static_cast<std::size_t>(c.x.size()) * sizeof(double));
-  put(out, c.sum_x.data(), static_cast<std::size_t>(c.sum_x.size()) * sizeof(double));
-  const double tail[2] = {c.acceptance, c.step_size};
-  put(out, tail, sizeof tail);
-  put(out, &c.divergences, sizeof c.divergences);
-  return out;
+  core::ByteWriter w;
+  w.vector(c.h);
+  w.value<std::int64_t>(c.x.rows());
+  w.value<std::int64_t>(c.x.cols());
+  w.put(c.x.data(), static_cast<std::size_t>(c.x.size()));
+  w.value<std::int64_t>(c.sum_x.size());
+  w.put(c.sum_x.data(), static_cast<std::size_t>(c.sum_x.size()));
+  w.value(c.acceptance);
+  w.value(c.step_size);
+  w.value(c.divergences);
+  return w.take();
 }
 
 HmcChain unpack(const std::string& bytes) {
+  core::ByteReader r(bytes);
   HmcChain c;
-  std::size_t at = 0;
-  auto get = [&](void* p, std::size_t n) {
-    std::memcpy(p, bytes.data() + at, n);
-    at += n;
-  };
-  std::int64_t head[4];
-  get(head, sizeof head);
-  c.h.resize(static_cast<std::size_t>(head[0]));
-  c.x.resize(head[1], head[2]);
-  c.sum_x.resize(head[3]);
-  get(c.h.data(), c.h.size() * sizeof(double));
-  get(c.x.data(), static_cast<std::size_t>(c.x.size()) * sizeof(double));
-  get(c.sum_x.data(), static_cast<std::size_t>(c.sum_x.size()) * sizeof(double));
-  double tail[2];
-  get(tail, sizeof tail);
-  c.acceptance = tail[0];
-  c.step_size = tail[1];
-  get(&c.divergences, sizeof c.divergences);
+  c.h = r.vector<double>();
+  const auto rows = r.value<std::int64_t>();
+  c.x.resize(rows, r.value<std::int64_t>());
+  r.get(c.x.data(), static_cast<std::size_t>(c.x.size()));
+  c.sum_x.resize(r.value<std::int64_t>());
+  r.get(c.sum_x.data(), static_cast<std::size_t>(c.sum_x.size()));
+  c.acceptance = r.value<double>();
+  c.step_size = r.value<double>();
+  c.divergences = r.value<long>();
   return c;
 }
 
@@ -261,17 +248,11 @@ HmcResult hmc_sample(const network::Network& net, const HmcOptions& options) {
     out.step_size = eps;
   }
 
-  if (comm.size() > 1) {
-    for (int r = 0; r < comm.size(); ++r) {
-      const core::Share theirs = comm.share_of(r, chains);
-      for (auto c = theirs.begin; c < theirs.end; ++c) {
-        HmcChain& ch = result.chains[static_cast<std::size_t>(c)];
-        std::string bytes = r == comm.rank() ? pack(ch) : std::string();
-        comm.broadcast(bytes, r);
-        if (r != comm.rank()) ch = unpack(bytes);
-      }
-    }
-  }
+  comm.share_items(
+      chains, [&](std::int64_t c) { return pack(result.chains[static_cast<std::size_t>(c)]); },
+      [&](std::int64_t c, const std::string& bytes) {
+        result.chains[static_cast<std::size_t>(c)] = unpack(bytes);
+      });
 
   // Pooled statistics (fixed order: independent of the thread and rank count).
   std::vector<double> all;

@@ -571,8 +571,6 @@ void advance_langevin(Ensemble& ensemble, const FreeEnergyField& field, const La
   check_step_inputs(ensemble, field, p);
   const core::Share mine = comm.share(ensemble.replicas, kBlock);
   std::int64_t diverged = std::numeric_limits<std::int64_t>::max();
-  const std::int64_t start = ensemble.step;
-  const double time0 = ensemble.time;
   while (ensemble.step < target_step) {
     if (mine.size() > 0) {
       try {
@@ -587,12 +585,7 @@ void advance_langevin(Ensemble& ensemble, const FreeEnergyField& field, const La
   }
   diverged = comm.min(diverged);
   if (diverged != std::numeric_limits<std::int64_t>::max()) {
-    ensemble.step = start;
-    ensemble.time = time0;
-    while (ensemble.step < diverged) {
-      ensemble.step += 1;
-      ensemble.time += p.dt;
-    }
+    // As after em_step's throw, the ensemble is not to be used further.
     throw Divergence(static_cast<long>(diverged), "replica coordinate q");
   }
   comm.allgather(ensemble.q, ensemble.replicas, kBlock, ensemble.dims);
