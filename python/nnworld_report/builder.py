@@ -6,7 +6,7 @@ import time
 
 from . import html_page as hp
 from .figures import make_figures
-from .summary import CheckCounts, SummaryError, load_summary, summary_path
+from .summary import CheckCounts, SummaryError, claims_in_order, load_summary, summary_path
 
 
 class BuildResult:
@@ -80,13 +80,20 @@ def _title(summary, run_dir):
     return f"nnworld · {summary.get('experiment')} · {os.path.basename(os.path.abspath(run_dir))}"
 
 
+def _findings(claims, run_href=None):
+    """The Findings section: one line per claim, by the paper's equation number."""
+    return '<h2 id="findings">Findings</h2>' + hp.findings_table(claims, run_href)
+
+
 def _run_body(summary, run_dir, figs):
     checks = summary.get("checks") or []
     counts = CheckCounts(checks)
+    claims = claims_in_order(checks)
     parts = [
         f"<h1>{hp.esc(_title(summary, run_dir))}</h1>",
         _nav(
-            [
+            ([("findings", "Findings")] if claims else [])
+            + [
                 ("checks", "Checks"),
                 ("observables", "Observables"),
                 ("figures", "Figures"),
@@ -95,6 +102,7 @@ def _run_body(summary, run_dir, figs):
         ),
         _header(summary, run_dir),
         hp.status_banner(summary),
+        _findings(claims) if claims else "",
         '<h2 id="checks">Checks</h2>',
         f'<p class="summary-line">{hp.esc(counts.line())}</p>',
         hp.checks_table(checks),
@@ -109,8 +117,17 @@ def _run_body(summary, run_dir, figs):
     return "".join(parts)
 
 
+def _ran_in(check, name):
+    """Whether a merged row belongs to run `name`: its "run", or (a fixed-input row kept once)
+    one of its "runs"."""
+    if check.get("run") == name:
+        return True
+    runs = check.get("runs")
+    return isinstance(runs, list) and name in runs
+
+
 def _sub_counts(sub, merged_checks):
-    mine = [c for c in merged_checks if c.get("run") == sub.name]
+    mine = [c for c in merged_checks if _ran_in(c, sub.name)]
     if not mine and sub.result is not None:
         mine = sub.result.summary.get("checks") or []
     return CheckCounts(mine)
@@ -135,7 +152,12 @@ def _runs_table(subs, merged_checks):
         if wall is None and sub.result is not None:
             wall = sub.result.summary.get("wall_seconds")
         oracle_cls = "fail" if counts.oracle_failed else "pass"
-        claim_cls = "finding" if counts.claim_not else "pass"
+        if counts.claim_not:
+            claim_cls = "finding"
+        elif counts.claim_unresolved or counts.claim_unmeasured:
+            claim_cls = "unresolved"
+        else:
+            claim_cls = "pass"
         note = hp.esc(sub.error) if sub.error else ""
         if sub.result is not None and sub.result.summary.get("error"):
             note = hp.esc(sub.result.summary.get("error"))
@@ -146,8 +168,7 @@ def _runs_table(subs, merged_checks):
             f'<td class="num">{hp.seconds(wall)}</td>'
             f'<td><span class="badge {oracle_cls}">{counts.oracle_passed} passed, '
             f"{counts.oracle_failed} failed</span></td>"
-            f'<td><span class="badge {claim_cls}">{counts.claim_held} held, '
-            f"{counts.claim_not} not</span></td>"
+            f'<td><span class="badge {claim_cls}">{hp.esc(counts.claims_text())}</span></td>'
             f'<td class="note">{note}</td></tr>'
         )
     return (
@@ -160,15 +181,17 @@ def _runs_table(subs, merged_checks):
 def _world_body(summary, run_dir, figs, subs):
     checks = summary.get("checks") or []
     counts = CheckCounts(checks)
+    reports = {s.name: s.rel_dir + "/report.html" for s in subs if s.result is not None}
     parts = [
         f"<h1>{hp.esc(_title(summary, run_dir))}</h1>",
         _nav(
-            [("runs", "Runs"), ("checks", "Checks")]
+            [("findings", "Findings"), ("runs", "Runs"), ("checks", "Checks")]
             + ([("observables", "Observables")] if summary.get("observables") else [])
             + [("figures", "Figures"), ("config", "Config")]
         ),
         _header(summary, run_dir, [("runs", hp.esc(len(subs)))]),
         hp.status_banner(summary),
+        _findings(claims_in_order(checks), run_href=reports.get),
         '<h2 id="runs">Runs</h2>',
         _runs_table(subs, checks),
         '<h2 id="checks">Checks</h2>',

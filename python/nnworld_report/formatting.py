@@ -3,7 +3,7 @@
 import json
 import math
 
-from .summary import is_number
+from .summary import COMPARISONS, control_passed, is_number
 
 SERIES_HEAD = 6  # items shown before the ellipsis of a long series
 SERIES_TAIL = 2  # items shown after it
@@ -102,6 +102,57 @@ def format_value(x):
         return format_series(x)
     text = json.dumps(x, ensure_ascii=False, sort_keys=True)
     return text if len(text) <= 200 else text[:199] + "…"
+
+
+def format_key_number(check, digits=4):
+    """A row's value against its reference and tolerance, compactly, in the form of its
+    comparison, e.g. "0.0063 vs 0 ± 1e-06 (absolute)" or "3.2 vs ≥ 3 − 0 (lower_bound)";
+    without a known comparison "value vs reference ± tolerance"."""
+    v = format_short(check.get("value"), digits)
+    r = format_short(check.get("reference"), digits)
+    t = format_short(check.get("tolerance"), 3)
+    comparison = check.get("comparison")
+    if comparison not in COMPARISONS:
+        return f"{v} vs {r} ± {t}"
+    if comparison in ("absolute", "z_score"):
+        text = f"{v} vs {r} ± {t}"
+    elif comparison == "relative":
+        text = f"{v} vs {r} ± {t}·|ref|"
+    elif comparison == "upper_bound":
+        text = f"{v} vs ≤ {r} + {t}"
+    elif comparison == "lower_bound":
+        text = f"{v} vs ≥ {r} − {t}"
+    else:  # ratio_to_floor
+        text = f"{v} vs ≤ {t} × floor {r}"
+    return f"{text} ({comparison})"
+
+
+def control_result(check):
+    """Whether the row's control passes: the stored control "passed" when it is a boolean,
+    else the rule recomputed; None without a control or without either."""
+    control = check.get("control")
+    if not isinstance(control, dict):
+        return None
+    stored = control.get("passed")
+    return stored if isinstance(stored, bool) else control_passed(check)
+
+
+def format_control(check, digits=4):
+    """A row's control in one line: "control printed (7): 0.18, fails", "no control: why",
+    or "—" when the row has neither."""
+    control = check.get("control")
+    if isinstance(control, dict):
+        passed = control_result(check)
+        label = control.get("label")
+        head = f"control {label}" if label else "control"
+        text = f"{head}: {format_short(control.get('value'), digits)}"
+        if passed is not None:
+            text += ", passes" if passed else ", fails"
+        return text
+    reason = check.get("no_control")
+    if isinstance(reason, str) and reason:
+        return f"no control: {reason}"
+    return "—"
 
 
 def format_seconds(s):

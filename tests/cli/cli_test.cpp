@@ -7,12 +7,15 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "check_rules.hpp"
 #include "cli_fixture.hpp"
 
 namespace {
@@ -245,17 +248,56 @@ TEST_F(Cli, WorldRunsAllSubRuns) {
     EXPECT_TRUE(fs::exists(dir() / "w" / name / "report.html")) << name;
   }
   EXPECT_TRUE(fs::exists(dir() / "w" / "report.html"));
-  std::size_t n_checks = 0;
+  // The merged rows: every sub-run's rows in order, a fixed-input row (same id) only once, with
+  // every sub-run it ran in under "runs". Every row of every summary recomputes from its fields,
+  // and every claim has a control or says why it has none.
+  nlohmann::json expected = nlohmann::json::array();
+  std::map<std::string, std::vector<std::string>> fixed_runs;
+  std::set<std::string> claim_ids;
   for (const auto& run_entry : s["runs"]) {
-    n_checks += summary("w/" + run_entry["name"].get<std::string>())["checks"].size();
+    const std::string name = run_entry["name"];
+    const auto sub = summary("w/" + name);
+    std::set<std::string> ids;
+    for (auto c : sub["checks"]) {
+      nnworld::test::expect_row_recomputes(c, name);
+      EXPECT_TRUE(ids.insert(c["id"].get<std::string>()).second) << "id twice in " << name;
+      if (c["kind"] == "claim") claim_ids.insert(name + ":" + c["id"].get<std::string>());
+      if (c.value("fixed_input", false)) {
+        auto& where = fixed_runs[c["id"]];
+        where.push_back(name);
+        if (where.size() > 1) continue;
+      }
+      c["run"] = name;
+      expected.push_back(c);
+    }
   }
-  EXPECT_EQ(s["checks"].size(), n_checks);
-  for (const auto& c : s["checks"]) {
-    EXPECT_TRUE(c.contains("run"));
+  ASSERT_EQ(s["checks"].size(), expected.size());
+  int passed = 0, claims = 0;
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    nlohmann::json c = s["checks"][i];
+    nnworld::test::expect_row_recomputes(c, "world");
+    if (c.value("fixed_input", false)) {
+      EXPECT_EQ(c["runs"].get<std::vector<std::string>>(), fixed_runs[c["id"]]) << c.dump();
+      c.erase("runs");
+    }
+    EXPECT_EQ(c, expected[i]);
     if (c["kind"] == "oracle") {
       EXPECT_TRUE(c["passed"].get<bool>()) << c.dump();
     }
+    passed += c["passed"].get<bool>() ? 1 : 0;
+    claims += c["kind"] == "claim" ? 1 : 0;
   }
+  // The shipped fixed-input checks (T7.3, T7.4, T8.2 in both strings configs; T10.1–T10.3 in
+  // both holography configs) are counted once.
+  EXPECT_EQ(fixed_runs["T7.4/overlapping"].size(), 2u);
+  EXPECT_EQ(fixed_runs["T10.1"].size(), 2u);
+  const auto& totals = s["observables"]["checks"];
+  EXPECT_EQ(totals["total"], static_cast<int>(expected.size()));
+  EXPECT_EQ(totals["passed"], passed);
+  EXPECT_EQ(totals["claims_held"].get<int>() + totals["claims_not_held"].get<int>() +
+                totals["claims_not_resolved"].get<int>() + totals["claims_not_measured"].get<int>(),
+            claims);
+  EXPECT_GE(claim_ids.size(), 20u);  // the suite measures the paper's claims
 }
 
 TEST_F(Cli, PythonReportOrFallbackAlwaysGivesAReport) {

@@ -17,6 +17,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using nnworld::io::Check;
+using nnworld::io::Comparison;
 using nnworld::io::DatasetInfo;
 using nnworld::io::H5Writer;
 using nnworld::io::RunDirectory;
@@ -117,9 +118,23 @@ TEST(Summary, ChecksAndFieldsFollowTheContract) {
   s.set("nnworld", "0.1.0");
   s.set("experiment", "network");
   s.set("status", "ok");
-  s.add_check({"T2.3 linear Gaussian", "oracle", "(7)", 1.5, 1.25, 1e-12, false, ""});
-  s.add_check({"claim x", "claim", "(15)", std::numeric_limits<double>::quiet_NaN(),
-               std::numeric_limits<double>::infinity(), 0.0, true, "a note"});
+  s.add_check({.id = "T2.3",
+               .name = "T2.3 linear Gaussian",
+               .kind = "oracle",
+               .equation = "(7)",
+               .comparison = Comparison::absolute,
+               .value = 1.5,
+               .reference = 1.25,
+               .tolerance = 1e-12});
+  s.add_check({.id = "x",
+               .name = "claim x",
+               .kind = "claim",
+               .equation = "(15)",
+               .value = std::numeric_limits<double>::quiet_NaN(),
+               .reference = std::numeric_limits<double>::infinity(),
+               .tolerance = 0.0,
+               .no_control = "none computed",
+               .note = "a note"});
   s.add_array("training/loss");
   s.add_note("skipped something");
   s.write(tmp.path() / "summary.json");
@@ -133,9 +148,15 @@ TEST(Summary, ChecksAndFieldsFollowTheContract) {
   EXPECT_EQ(c["reference"], 1.25);
   EXPECT_EQ(c["tolerance"], 1e-12);
   EXPECT_EQ(c["passed"], false);
+  EXPECT_EQ(c["id"], "T2.3");
+  EXPECT_EQ(c["comparison"], "absolute");
   EXPECT_FALSE(c.contains("note"));
+  EXPECT_FALSE(c.contains("verdict"));  // oracles have none
   EXPECT_TRUE(j["checks"][1]["value"].is_null());
   EXPECT_TRUE(j["checks"][1]["reference"].is_null());
+  EXPECT_EQ(j["checks"][1]["passed"], false);  // a NaN value fails every rule
+  EXPECT_EQ(j["checks"][1]["verdict"], "not measured");
+  EXPECT_EQ(j["checks"][1]["no_control"], "none computed");
   EXPECT_EQ(j["checks"][1]["note"], "a note");
   EXPECT_EQ(j["arrays"][0], "training/loss");
   EXPECT_EQ(j["notes"][0], "skipped something");

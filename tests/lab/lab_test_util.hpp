@@ -71,9 +71,13 @@ inline std::string prepare_error(const std::string& toml, const fs::path& base =
   return {};
 }
 
-inline const nlohmann::json* find_check(const nlohmann::json& summary, const std::string& name) {
+// The check whose stable "id" is `id` (or, for the rows tests still name, whose "name" is it).
+inline const nlohmann::json* find_check(const nlohmann::json& summary, const std::string& id) {
   for (const auto& c : summary["checks"]) {
-    if (c["name"] == name) return &c;
+    if (c.value("id", "") == id) return &c;
+  }
+  for (const auto& c : summary["checks"]) {
+    if (c["name"] == id) return &c;
   }
   return nullptr;
 }

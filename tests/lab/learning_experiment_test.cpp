@@ -83,18 +83,27 @@ TEST(LearningExperiment, SmallNetworkAgainstClosedForms) {
   // First law, Laplace: with U = N/(2β), S = S₀(β) + C: ΔU = (N/2)(T₂ − T₁) and
   // T̄ΔS = T̄ (N/2) log(T₂/T₁), T̄ = (T₁ + T₂)/2, β₁,₂ = β(1 ∓ δ).
   const double t1 = 1.0 / (beta * 0.95), t2 = 1.0 / (beta * 1.05), tm = 0.5 * (t1 + t2);
-  const auto* lap = find_check(r.summary, "first law dU = T dS_x (laplace)");
+  const auto* lap = find_check(r.summary, "dU=TdS/beta/laplace");
   ASSERT_NE(lap, nullptr);
   EXPECT_TRUE((*lap)["passed"].get<bool>()) << lap->dump();
   EXPECT_EQ((*lap)["kind"], "oracle");
   EXPECT_NEAR((*lap)["value"].get<double>(), 0.5 * n * (t2 - t1), 1e-13);
   EXPECT_NEAR((*lap)["reference"].get<double>(), tm * 0.5 * n * std::log(t2 / t1), 1e-12);
   // The exact ensemble (N ≤ 3) obeys the same law to the midpoint-rule error.
-  const auto* quad = find_check(r.summary, "first law dU = T dS_x (quadrature)");
+  const auto* quad = find_check(r.summary, "dU=TdS/beta/quadrature");
   ASSERT_NE(quad, nullptr);
   EXPECT_TRUE((*quad)["passed"].get<bool>()) << quad->dump();
-  ASSERT_NE(find_check(r.summary, "first law dU = T dS_x (sampled)"), nullptr);
-  const auto* dec = find_check(r.summary, "S_x = S₀ + C (Laplace)");
+  const auto* smp = find_check(r.summary, "dU=TdS/beta/sampled");
+  ASSERT_NE(smp, nullptr);
+  EXPECT_EQ((*smp)["comparison"], "z_score");
+  const auto& fl = r.summary["observables"]["first_law"]["sampled"];
+  EXPECT_NEAR((*smp)["value"].get<double>(),
+              (fl["delta_u"].get<double>() - fl["t_delta_s"].get<double>()) /
+                  fl["stderr"].get<double>(),
+              1e-12);
+  EXPECT_NEAR((*smp)["control"]["value"].get<double>(),
+              fl["delta_u"].get<double>() / fl["stderr"].get<double>(), 1e-12);
+  const auto* dec = find_check(r.summary, "(13)/laplace");
   ASSERT_NE(dec, nullptr);
   EXPECT_TRUE((*dec)["passed"].get<bool>()) << dec->dump();
   EXPECT_EQ(r.record.oracles_failed, 0);
@@ -123,10 +132,28 @@ TEST(LearningExperiment, SmallNetworkAgainstClosedForms) {
   EXPECT_LE(smin, lo);
   EXPECT_LE(lo, hi);
   EXPECT_LE(hi, smax);
-  const auto* law = find_check(r.summary, "second law dS_x/dt ≤ 0");
+  const auto* law = find_check(r.summary, "(15)/second_law");
   ASSERT_NE(law, nullptr);
   EXPECT_EQ((*law)["kind"], "claim");
+  EXPECT_EQ((*law)["value"].get<double>(), hi);
   EXPECT_EQ((*law)["passed"].get<bool>(), hi <= 0.0);
+  // The control, the opposite law on the time-reversed series: CI [−hi, −lo].
+  EXPECT_EQ((*law)["control"]["value"].get<double>(), -lo);
+  EXPECT_EQ((*law)["control"]["passed"].get<bool>(), -lo <= 0.0);
+
+  // First law of learning (16)–(17) during training at constant T: ΔF between the first and
+  // the last AIS estimate over its standard error; the control ΔU = 0 on ΔU's error.
+  const auto sf = read_h5(h5, "learning/sampled/F");
+  const auto sfe = read_h5(h5, "learning/sampled/F_stderr");
+  const auto su = read_h5(h5, "learning/sampled/U");
+  const auto sue = read_h5(h5, "learning/sampled/U_stderr");
+  const auto* first = find_check(r.summary, "(17)/first_law_of_learning");
+  ASSERT_NE(first, nullptr);
+  EXPECT_EQ((*first)["kind"], "claim");
+  EXPECT_NEAR((*first)["value"].get<double>(),
+              (sf.values[2] - sf.values[0]) / std::hypot(sfe.values[0], sfe.values[2]), 1e-12);
+  EXPECT_NEAR((*first)["control"]["value"].get<double>(),
+              (su.values[2] - su.values[0]) / std::hypot(sue.values[0], sue.values[2]), 1e-12);
 
   // Reproducible: the same seed gives the same series and the same bootstrap CI.
   const Ran again = run_config(kSmall, tmp.path() / "again");

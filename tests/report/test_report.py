@@ -24,7 +24,15 @@ import h5py  # noqa: E402
 import numpy as np  # noqa: E402
 
 from nnworld_report.formatting import format_series  # noqa: E402
-from nnworld_report.summary import CheckCounts, flatten_observables  # noqa: E402
+from nnworld_report.summary import (  # noqa: E402
+    CheckCounts,
+    check_outcome,
+    claim_verdict,
+    control_passed,
+    equation_sort_key,
+    flatten_observables,
+    recompute_passed,
+)
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 # Figures are 6.4 x 4.0 inches saved at 110 dpi (figures.py): 704 x 440 pixels.
@@ -33,12 +41,21 @@ PNG_SIZE = (704, 440)
 # name -> (kind, value, reference, tolerance, passed, expected row class)
 # The expected class is the contract's rule, written out here independently of the code:
 # passed -> "pass"; failed oracle -> "fail" (a bug, red); failed claim -> "finding" (amber).
+# These rows are old-style (no "comparison", "id", "verdict", "control"): they must render as
+# before, with nothing recomputed and no mismatch mark.
 CHECKS = [
     ("T2.3 linear Gaussian", "oracle", 1.918430840911, 1.918430840912, 1e-12, True, "pass"),
     ("T2.4 free energy", "oracle", 2.5, 2.0, 1e-6, False, "fail"),
     ("C3 entropy grows", "claim", 0.75, 0.5, 0.5, True, "pass"),
     ("C5 second law", "claim", -0.125, 0.0, 0.0, False, "finding"),
 ]
+
+
+# columns of the checks table: name kind equation comparison value reference tolerance
+# |value - reference| control result note
+C_COMPARISON, C_VALUE, C_REF, C_TOL, C_DIFF, C_CONTROL, C_RESULT, C_NOTE = 3, 4, 5, 6, 7, 8, 9, 10
+RESULT_TEXT = {"pass": "pass", "fail": "FAIL", "finding": "not held",
+               "unresolved": "not resolved", "unmeasured": "not measured"}
 
 
 def write_summary(run_dir, **fields):
@@ -180,6 +197,10 @@ class Page(html.parser.HTMLParser):
     def check_rows(self):
         return {cells[0]: (cls, cells) for cls, cells in self.rows if cls.startswith("check")}
 
+    def finding_rows(self):
+        """Lines of the Findings table, in page order: (class, [cells])."""
+        return [(cls, cells) for cls, cells in self.rows if cls.startswith("claim-line")]
+
     def all_text(self):
         return "".join(self.text)
 
@@ -209,14 +230,20 @@ class ReportTestBase(unittest.TestCase):
             self.assertIn(prefix + name, rows, f"row for {prefix + name}")
             row_cls, cells = rows[prefix + name]
             self.assertEqual(row_cls.split(), ["check", cls], prefix + name)
-            # columns: name kind equation value reference tolerance |diff| result note
+            self.assertEqual(len(cells), 11)
             self.assertEqual(cells[1], kind)
             self.assertEqual(cells[2], "(7)")
-            self.assertEqual(float(cells[3]), value)  # full precision round-trips
-            self.assertEqual(float(cells[4]), ref)
+            self.assertEqual(cells[3], "—")  # old-style row: no comparison
+            self.assertEqual(float(cells[C_VALUE]), value)  # full precision round-trips
+            self.assertEqual(float(cells[C_REF]), ref)
             # |value - reference| shown to 3 significant digits
-            self.assertAlmostEqual(float(cells[6]), abs(value - ref), delta=abs(value - ref) * 1e-2)
-            self.assertEqual(cells[8], f"note for {prefix + name}")
+            self.assertAlmostEqual(
+                float(cells[C_DIFF]), abs(value - ref), delta=abs(value - ref) * 1e-2
+            )
+            self.assertEqual(cells[C_CONTROL], "—")  # no control, no mark
+            # nothing recomputed for an old-style row: the stored result, no "inconsistent"
+            self.assertEqual(cells[C_RESULT], RESULT_TEXT[cls])
+            self.assertEqual(cells[C_NOTE], f"note for {prefix + name}")
 
 
 class SingleRunTest(ReportTestBase):
@@ -228,7 +255,8 @@ class SingleRunTest(ReportTestBase):
         text, page = self.read_page(run)
         self.assert_check_rows(page)
         # one oracle passed, one failed; one claim held, one not (CHECKS above)
-        self.assertIn("1 oracles passed, 1 failed; 1 claims held, 1 not", text)
+        self.assertIn("1 oracles passed, 1 failed; 1 claims held, 1 not held", text)
+        self.assertNotIn('class="badge inconsistent"', text)
         # header
         for needle in ("network", "0.1.0", "0.42 s"):
             self.assertIn(needle, page.all_text())
@@ -387,11 +415,19 @@ class WorldTest(ReportTestBase):
             run_row = [c for cls, c in page.rows if cls == "run" and c[0] == name]
             self.assertEqual(len(run_row), 1)
             self.assertEqual(run_row[0][4], "1 passed, 1 failed")
-            self.assertEqual(run_row[0][5], "1 held, 1 not")
+            self.assertEqual(run_row[0][5], "1 held, 1 not held")
         # grouped: a group header row per run, in run order, each before its checks
         order = [c[0].split(" ")[0] for cls, c in page.rows if cls == "group"]
         self.assertEqual(order, names)
-        self.assertIn("2 oracles passed, 2 failed; 2 claims held, 2 not", text)
+        self.assertIn("2 oracles passed, 2 failed; 2 claims held, 2 not held", text)
+        self.assertNotIn('class="badge inconsistent"', text)
+        # old-style claims still get their Findings lines, from the stored "passed"
+        findings = page.finding_rows()
+        self.assertEqual(len(findings), 4)
+        verdicts = {cells[1]: cells[2] for _, cells in findings}
+        for name in names:
+            self.assertEqual(verdicts[name + " C3 entropy grows"], "held")
+            self.assertEqual(verdicts[name + " C5 second law"], "failed")
         broken = [c for cls, c in page.rows if cls == "run" and c[0] == "broken"]
         self.assertEqual(len(broken), 1)
         self.assertIn("summary.json", broken[0][6])
@@ -413,7 +449,7 @@ class FormattingTest(unittest.TestCase):
 
     def test_counts(self):
         counts = CheckCounts(make_checks())
-        self.assertEqual(counts.line(), "1 oracles passed, 1 failed; 1 claims held, 1 not")
+        self.assertEqual(counts.line(), "1 oracles passed, 1 failed; 1 claims held, 1 not held")
 
 
 class ErrorBarsTest(ReportTestBase):
@@ -507,6 +543,395 @@ class ImageColumnsTest(ReportTestBase):
         self.assertIn("sheet", captions)
         self.assertNotIn("columns", captions["sheet"])
         self.assertIn('columns "sigma" has 50 values for 7 columns', captions["bad"])
+
+
+def row(comparison, value, reference, tolerance, **extra):
+    """A new-style check row (docs/checks.md) with just what the rules read."""
+    c = {"comparison": comparison, "value": value, "reference": reference,
+         "tolerance": tolerance}
+    c.update(extra)
+    return c
+
+
+NAN, INF = float("nan"), float("inf")
+
+
+class RecomputeTest(unittest.TestCase):
+    """recompute_passed: the six rules of docs/checks.md, written out here case by case."""
+
+    def assert_rule(self, comparison, cases):
+        for value, reference, tolerance, expected in cases:
+            with self.subTest(comparison=comparison, value=value, reference=reference,
+                              tolerance=tolerance):
+                got = recompute_passed(row(comparison, value, reference, tolerance))
+                self.assertIs(got, expected)
+
+    def test_absolute(self):
+        self.assert_rule("absolute", [
+            (1.5, 1.0, 0.5, True),  # |0.5| <= 0.5: equality passes
+            (0.5, 1.0, 0.5, True),  # both sides
+            (1.5000001, 1.0, 0.5, False),
+            (0.4999999, 1.0, 0.5, False),
+            (3, 3, 0, True),  # integers, zero tolerance
+            (0.0063, 0, 1e-6, False),
+        ])
+
+    def test_relative(self):
+        self.assert_rule("relative", [
+            (1.25, 1.0, 0.25, True),  # |0.25| <= 0.25 * 1: equality passes
+            (0.75, 1.0, 0.25, True),
+            (1.2500001, 1.0, 0.25, False),
+            (-2.5, -2.0, 0.25, True),  # |reference|: a negative reference scales the same
+            (-1.5, -2.0, 0.25, True),
+            (-2.6, -2.0, 0.25, False),
+            (0.0, 0.0, 0.5, True),  # reference 0: only the exact value passes
+            (1e-300, 0.0, 0.5, False),
+        ])
+
+    def test_z_score(self):
+        self.assert_rule("z_score", [
+            (1.96, 0.0, 1.96, True),  # equality passes
+            (-1.96, 0.0, 1.96, True),  # two-sided
+            (2.0, 0.0, 1.96, False),
+            (-2.0, 0.0, 1.96, False),
+        ])
+
+    def test_upper_bound(self):
+        # value <= reference + tolerance: one-sided, any amount below passes
+        self.assert_rule("upper_bound", [
+            (0.0, 0.0, 0.0, True),  # equality passes
+            (-5.0, 0.0, 0.0, True),
+            (1e-12, 0.0, 0.0, False),
+            (1.5, 1.0, 0.5, True),  # reference + tolerance, equality
+            (1.5000001, 1.0, 0.5, False),
+            (3.1e-11, 0, 4.4e-10, True),  # the example row of docs/checks.md
+            (0.18, 0, 4.4e-10, False),  # its control
+        ])
+
+    def test_lower_bound(self):
+        # value >= reference - tolerance: a one-sided significance z >= z*
+        self.assert_rule("lower_bound", [
+            (3.0, 3.0, 0.0, True),  # equality passes
+            (100.0, 3.0, 0.0, True),
+            (2.999, 3.0, 0.0, False),
+            (-3.0, 3.0, 0.0, False),  # not two-sided
+            (2.5, 3.0, 0.5, True),  # reference - tolerance, equality
+            (2.49, 3.0, 0.5, False),
+        ])
+
+    def test_ratio_to_floor(self):
+        # value <= tolerance * reference (reference: the floor), not |value|, not a difference
+        self.assert_rule("ratio_to_floor", [
+            (2.0, 0.5, 4.0, True),  # 4 * 0.5 = 2: equality passes
+            (2.0000001, 0.5, 4.0, False),
+            (0.5, 0.5, 4.0, True),
+            (-10.0, 0.5, 4.0, True),
+            (1e-3, 1e-4, 8.0, False),  # 10 floors > 8 floors
+            (0.9, 0.5, 2.0, True),
+            (1.1, 0.5, 2.0, False),
+        ])
+
+    def test_not_finite_fails_every_rule(self):
+        for comparison in ("absolute", "relative", "z_score", "upper_bound", "lower_bound",
+                           "ratio_to_floor"):
+            for value, reference, tolerance in [
+                (None, 0.0, 1.0), (0.0, None, 1.0), (0.0, 0.0, None),  # JSON null
+                (NAN, 0.0, 1.0), (0.0, NAN, 1.0), (0.0, 0.0, NAN),
+                (INF, 0.0, 1.0), (-INF, 0.0, 1.0),  # -inf would pass a bare upper bound
+                (0.0, INF, 1.0), (0.0, -INF, 1.0),  # inf would pass a bare lower bound
+                (0.0, 0.0, INF),
+                (10**400, 0.0, 1.0),  # an integer beyond a double
+                (True, 1.0, 1.0), ("0", 0.0, 1.0),  # not numbers
+            ]:
+                with self.subTest(comparison=comparison, value=value, reference=reference,
+                                  tolerance=tolerance):
+                    self.assertIs(
+                        recompute_passed(row(comparison, value, reference, tolerance)), False
+                    )
+
+    def test_unknown_comparison_is_not_recomputed(self):
+        self.assertIsNone(recompute_passed({"value": 1.0, "reference": 1.0, "tolerance": 0.0}))
+        self.assertIsNone(recompute_passed(row("approximately", 1.0, 1.0, 0.0)))
+        self.assertIsNone(recompute_passed(row(None, 1.0, 1.0, 0.0)))
+
+    def test_stored_passed_is_ignored(self):
+        self.assertIs(recompute_passed(row("absolute", 5.0, 0.0, 1.0, passed=True)), False)
+        self.assertIs(recompute_passed(row("absolute", 0.5, 0.0, 1.0, passed=False)), True)
+
+
+class ControlAndVerdictTest(unittest.TestCase):
+    def test_control_passed(self):
+        c = row("upper_bound", 3.1e-11, 0, 4.4e-10,
+                control={"label": "printed (7)", "value": 0.18, "passed": False})
+        self.assertIs(control_passed(c), False)
+        c["control"]["value"] = 1e-11
+        self.assertIs(control_passed(c), True)
+        c["control"]["value"] = 4.4e-10  # equality passes, as for the row
+        self.assertIs(control_passed(c), True)
+        c["control"]["value"] = None  # null fails the rule
+        self.assertIs(control_passed(c), False)
+        # the row's reference and tolerance, never anything else in the control
+        c["control"] = {"label": "x", "value": 1.0, "reference": 1.0, "tolerance": 1.0}
+        self.assertIs(control_passed(c), False)
+        # the row's own rule: a lower bound
+        c = row("lower_bound", 5.0, 3.0, 0.0, control={"label": "shuffled", "value": 3.0})
+        self.assertIs(control_passed(c), True)
+        c["control"]["value"] = 2.0
+        self.assertIs(control_passed(c), False)
+
+    def test_control_passed_none(self):
+        self.assertIsNone(control_passed(row("absolute", 1.0, 1.0, 0.1)))
+        self.assertIsNone(control_passed(row("absolute", 1.0, 1.0, 0.1, no_control="why")))
+        self.assertIsNone(control_passed({"value": 1.0, "reference": 1.0, "tolerance": 0.1,
+                                          "control": {"label": "x", "value": 1.0}}))
+
+    def test_claim_verdicts(self):
+        ctl = lambda v: {"label": "straight line", "value": v}  # noqa: E731
+        # held: passes, the control fails
+        self.assertEqual(claim_verdict(row("absolute", 0.01, 0.0, 0.05, control=ctl(0.3))), "held")
+        # held: passes, no control (with a reason)
+        self.assertEqual(claim_verdict(row("absolute", 0.01, 0.0, 0.05, no_control="none")),
+                         "held")
+        # not held: fails; whatever the control does
+        self.assertEqual(claim_verdict(row("absolute", 0.1, 0.0, 0.05, control=ctl(0.3))),
+                         "not held")
+        self.assertEqual(claim_verdict(row("absolute", 0.1, 0.0, 0.05, control=ctl(0.0))),
+                         "not held")
+        # not resolved: passes, and so does the control
+        self.assertEqual(claim_verdict(row("absolute", 0.01, 0.0, 0.05, control=ctl(0.04))),
+                         "not resolved")
+        # not measured: the value is null, NaN or infinite (before anything else)
+        for v in (None, NAN, INF, -INF):
+            with self.subTest(value=v):
+                self.assertEqual(
+                    claim_verdict(row("upper_bound", v, 0.0, 0.05, control=ctl(0.0))),
+                    "not measured",
+                )
+        # a finite value against a null reference: measured, and the rule fails
+        self.assertEqual(claim_verdict(row("absolute", 0.0, None, 0.05)), "not held")
+        # the stored fields are not read
+        self.assertEqual(
+            claim_verdict(row("absolute", 0.01, 0.0, 0.05, passed=False, verdict="not held",
+                              control={"label": "c", "value": 0.04, "passed": False})),
+            "not resolved",
+        )
+        # an older row without a comparison: nothing to recompute
+        self.assertIsNone(claim_verdict({"value": 0.01, "reference": 0, "tolerance": 1,
+                                         "passed": True}))
+
+    def test_outcomes_and_counts(self):
+        checks = [
+            dict(row("absolute", 0.0, 0.0, 1.0), kind="oracle", passed=True),
+            dict(row("absolute", 0.0, 0.0, 1.0, no_control="n"), kind="claim", passed=True,
+                 verdict="held"),
+            dict(row("absolute", 2.0, 0.0, 1.0, no_control="n"), kind="claim", passed=False,
+                 verdict="not held"),
+            dict(row("absolute", 0.0, 0.0, 1.0, control={"label": "c", "value": 0.5}),
+                 kind="claim", passed=True, verdict="not resolved"),
+            dict(row("absolute", None, 0.0, 1.0, no_control="n"), kind="claim", passed=False,
+                 verdict="not measured"),
+            # no stored verdict: recomputed from the fields
+            dict(row("absolute", 0.0, 0.0, 1.0, control={"label": "c", "value": 0.5}),
+                 kind="claim", passed=True),
+        ]
+        self.assertEqual([check_outcome(c) for c in checks],
+                         ["pass", "pass", "finding", "unresolved", "unmeasured", "unresolved"])
+        counts = CheckCounts(checks)
+        self.assertEqual(
+            (counts.claim_held, counts.claim_not, counts.claim_unresolved,
+             counts.claim_unmeasured, counts.oracle_passed, counts.other),
+            (1, 1, 2, 1, 1, 0),
+        )
+        self.assertEqual(counts.line(), "1 oracles passed, 0 failed; 1 claims held, 1 not held, "
+                                        "2 not resolved, 1 not measured")
+        # an old row still goes by "passed"
+        self.assertEqual(check_outcome({"kind": "claim", "passed": False}), "finding")
+        self.assertEqual(check_outcome({"kind": "claim"}), "unknown")
+
+    def test_equation_order(self):
+        eqs = ["see §4", "follow-up claim 2", "(91)–(92)", "(12)", "follow-up claim 1", "(7)"]
+        self.assertEqual(sorted(eqs, key=equation_sort_key),
+                         ["(7)", "(12)", "(91)–(92)", "follow-up claim 1", "follow-up claim 2",
+                          "see §4"])
+        self.assertEqual(equation_sort_key("(91)–(92)"), equation_sort_key("(91)"))
+
+
+def new_style_checks():
+    """Rows as the C++ side writes them (docs/checks.md), one of each verdict, and three
+    rows whose stored results disagree with their fields."""
+    return [
+        {"id": "T3.2/laplace", "name": "Laplace form decomposes", "kind": "oracle",
+         "equation": "(12)", "comparison": "upper_bound", "value": 3.1e-11, "reference": 0,
+         "tolerance": 4.4e-10, "passed": True,
+         "control": {"label": "printed (7)", "value": 0.18, "passed": False}, "note": "ok"},
+        {"id": "C1/held", "name": "claim held", "kind": "claim", "equation": "(91)–(92)",
+         "comparison": "absolute", "value": 0.0063, "reference": 0, "tolerance": 0.01,
+         "passed": True, "control": {"label": "printed (7)", "value": 0.18, "passed": False},
+         "verdict": "held"},
+        {"id": "C2/failed", "name": "claim not held", "kind": "claim", "equation": "(12)",
+         "comparison": "absolute", "value": 0.0063, "reference": 0, "tolerance": 1e-6,
+         "passed": False, "no_control": "no alternative theory", "verdict": "not held"},
+        {"id": "C3/unresolved", "name": "claim not resolved", "kind": "claim",
+         "equation": "follow-up claim 2", "comparison": "lower_bound", "value": 5.0,
+         "reference": 3.0, "tolerance": 0, "passed": True,
+         "control": {"label": "shuffled", "value": 4.0, "passed": True},
+         "verdict": "not resolved"},
+        {"id": "C4/unmeasured", "name": "claim not measured", "kind": "claim",
+         "equation": "follow-up claim 1", "comparison": "ratio_to_floor", "value": None,
+         "reference": 1e-3, "tolerance": 4, "passed": False, "no_control": "none exists",
+         "verdict": "not measured"},
+        # inconsistent: stored passed true, the rule gives false
+        {"id": "O2/bad-passed", "name": "oracle bad passed", "kind": "oracle", "equation": "(3)",
+         "comparison": "absolute", "value": 2.0, "reference": 0.0, "tolerance": 1.0,
+         "passed": True},
+        # inconsistent: stored verdict held, but the control passes too
+        {"id": "C5/bad-verdict", "name": "claim bad verdict", "kind": "claim",
+         "equation": "eq. (5)", "comparison": "absolute", "value": 0.0, "reference": 0.0,
+         "tolerance": 1.0, "passed": True,
+         "control": {"label": "ħ instead of ħ′", "value": 0.5, "passed": True},
+         "verdict": "held"},
+        # inconsistent: stored control passed false, the rule gives true
+        {"id": "O3/bad-control", "name": "oracle bad control", "kind": "oracle",
+         "equation": "(4)", "comparison": "relative", "value": 1.0, "reference": 1.0,
+         "tolerance": 0.1, "passed": True,
+         "control": {"label": "opposite law", "value": 1.05, "passed": False}},
+    ]
+
+
+class NewStyleChecksTest(ReportTestBase):
+    def test_columns_classes_and_marks(self):
+        run = os.path.join(self.tmp, "newstyle")
+        write_summary(run, experiment="geodesic", status="ok", checks=new_style_checks())
+        res = run_module(run)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        text, page = self.read_page(run)
+        rows = page.check_rows()
+        expected = {  # name -> (classes, comparison, result text, inconsistent?)
+            "Laplace form decomposes": ("check pass", "upper_bound", "pass", False),
+            "claim held": ("check pass", "absolute", "pass", False),
+            "claim not held": ("check finding", "absolute", "not held", False),
+            "claim not resolved": ("check unresolved", "lower_bound", "not resolved", False),
+            "claim not measured": ("check unmeasured", "ratio_to_floor", "not measured", False),
+            "oracle bad passed": ("check pass inconsistent", "absolute", "pass", True),
+            "claim bad verdict": ("check pass inconsistent", "absolute", "pass", True),
+            "oracle bad control": ("check pass inconsistent", "relative", "pass", True),
+        }
+        self.assertEqual(set(rows), set(expected))
+        for name, (cls, comparison, result, bad) in expected.items():
+            row_cls, cells = rows[name]
+            self.assertEqual(row_cls.split(), cls.split(), name)
+            self.assertEqual(cells[C_COMPARISON], comparison, name)
+            if bad:
+                self.assertEqual(cells[C_RESULT], result + " inconsistent", name)
+            else:
+                self.assertEqual(cells[C_RESULT], result, name)
+        # three check rows, and the claim among them once more in the Findings
+        self.assertEqual(text.count('class="badge inconsistent"'), 4)
+        # control: label, value and whether the control passes; a reason where there is none
+        self.assertEqual(rows["Laplace form decomposes"][1][C_CONTROL], "printed (7): 0.18 FAIL")
+        self.assertEqual(rows["claim not resolved"][1][C_CONTROL], "shuffled: 4 pass")
+        self.assertEqual(rows["claim not held"][1][C_CONTROL],
+                         "no control no alternative theory")
+        self.assertIn('<span class="badge nocontrol">no control</span> no alternative theory',
+                      text)
+        self.assertEqual(rows["claim not measured"][1][C_VALUE], "—")  # JSON null
+        self.assertIn("2 claims held, 1 not held, 1 not resolved, 1 not measured", text)
+        self.assertIn('data-id="T3.2/laplace"', text)
+        # the single-run report opens with its own Findings, by equation
+        findings = page.finding_rows()
+        self.assertEqual([cells[0] for _, cells in findings],
+                         ["eq. (5)", "(12)", "(91)–(92)", "follow-up claim 1",
+                          "follow-up claim 2"])
+
+    def test_rows_agreeing_have_no_mark(self):
+        run = os.path.join(self.tmp, "agree")
+        checks = [c for c in new_style_checks() if "bad" not in c["name"]]
+        write_summary(run, experiment="geodesic", status="ok", checks=checks)
+        self.assertEqual(run_module(run).returncode, 0)
+        text, page = self.read_page(run)
+        self.assertNotIn('class="badge inconsistent"', text)
+        self.assertFalse(any("inconsistent" in cls for cls, _ in page.rows))
+
+
+class WorldFindingsTest(ReportTestBase):
+    def make_world(self):
+        world = os.path.join(self.tmp, "world")
+        runs, merged = [], []
+        by_run = {"geo": [], "heat": []}
+        for c in new_style_checks():
+            c = dict(c)
+            c["run"] = "heat" if c["id"] in ("C2/failed", "C4/unmeasured") else "geo"
+            by_run[c["run"]].append(c)
+            merged.append(c)
+        # a fixed-input oracle that ran in both, kept once under "geo"
+        fixed = {"id": "T2.3/fixed", "name": "fixed oracle", "kind": "oracle", "equation": "(2)",
+                 "comparison": "absolute", "value": 1.0, "reference": 1.0, "tolerance": 0.0,
+                 "passed": True, "fixed_input": True, "run": "geo", "runs": ["geo", "heat"]}
+        merged.append(fixed)
+        # an old-style claim without equation: listed last
+        merged.append({"name": "old claim", "kind": "claim", "value": 1, "reference": 1,
+                       "tolerance": 0, "passed": True, "run": "heat"})
+        for name in ("geo", "heat"):
+            write_summary(os.path.join(world, name), experiment=name, status="ok",
+                          checks=by_run[name])
+            runs.append({"name": name, "experiment": name, "dir": name, "status": "ok"})
+        # a claim of a run whose report cannot be built: no link
+        merged.append({"id": "C9", "name": "claim of a broken run", "kind": "claim",
+                       "equation": "(1)", "comparison": "absolute", "value": 0, "reference": 0,
+                       "tolerance": 1, "passed": True, "no_control": "n", "verdict": "held",
+                       "run": "broken"})
+        runs.append({"name": "broken", "experiment": "x", "dir": "broken", "status": "failed"})
+        write_summary(world, experiment="world", status="ok", checks=merged, runs=runs,
+                      config={})
+        return world
+
+    def test_findings_section(self):
+        world = self.make_world()
+        res = run_module(world)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        text, page = self.read_page(world)
+        # the section opens the report: before the runs and the checks, with a nav entry
+        self.assertIn('<h2 id="findings">Findings</h2>', text)
+        self.assertLess(text.index('id="findings"'), text.index('<h2 id="runs"'))
+        self.assertLess(text.index('<h2 id="runs"'), text.index('<h2 id="checks"'))
+        self.assertIn("#findings", page.links)
+        findings = page.finding_rows()
+        # one line per claim, by equation: numbered, then follow-up claims by N, then the rest
+        got = [(cells[0], cells[1], cells[2], cells[5]) for _, cells in findings]
+        self.assertEqual(got, [
+            ("(1)", "claim of a broken run", "held", "broken"),
+            ("eq. (5)", "claim bad verdict", "held inconsistent", "geo"),
+            ("(12)", "claim not held", "failed", "heat"),
+            ("(91)–(92)", "claim held", "held", "geo"),
+            ("follow-up claim 1", "claim not measured", "not measurable as posed", "heat"),
+            ("follow-up claim 2", "claim not resolved", "not measurable as posed", "geo"),
+            ("—", "old claim", "held", "heat"),
+        ])
+        self.assertEqual([cls.split()[1] for cls, _ in findings],
+                         ["held", "held", "failed", "held", "unmeasurable", "unmeasurable",
+                          "held"])
+        cells = {c[1]: c for _, c in findings}
+        # the key number in compact form, against the control
+        self.assertEqual(cells["claim not held"][3], "0.0063 vs 0 ± 1e-06 (absolute)")
+        self.assertEqual(cells["claim not held"][4], "no control: no alternative theory")
+        self.assertEqual(cells["claim held"][4], "control printed (7): 0.18, fails")
+        self.assertEqual(cells["claim not resolved"][3], "5 vs ≥ 3 − 0 (lower_bound)")
+        self.assertEqual(cells["claim not resolved"][4], "control shuffled: 4, passes")
+        self.assertEqual(cells["claim not measured"][3],
+                         "— vs ≤ 4 × floor 0.001 (ratio_to_floor)")
+        # links to the sub-run reports, from "run"; none for a run whose report was not built
+        self.assertIn('<a href="geo/report.html">geo</a>', text)
+        self.assertIn('<a href="heat/report.html">heat</a>', text)
+        self.assertNotIn("broken/report.html", page.links)
+        self.assertIn("7 claims: 4 held, 1 failed, 2 not measurable as posed", text)
+        # the fixed-input row, kept once, says where else it ran
+        fixed_cls, fixed_cells = page.check_rows()["fixed oracle"]
+        self.assertEqual(fixed_cells[C_NOTE], "also in: heat")
+        # the runs table counts it for both runs
+        run_rows = {c[0]: c for cls, c in page.rows if cls == "run"}
+        self.assertEqual(run_rows["heat"][4], "1 passed, 0 failed")
+        self.assertEqual(run_rows["heat"][5], "1 held, 1 not held, 1 not measured")
+        self.assertEqual(run_rows["geo"][5], "2 held, 0 not held, 1 not resolved")
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 #include <hdf5.h>
 
 #include <fstream>
+#include <stdexcept>
 #include <system_error>
 
 #include "nnworld/core/error.hpp"
@@ -81,12 +82,12 @@ void RunDirectory::discard() {
 
 // ---- Summary -------------------------------------------------------------------------------
 
-nlohmann::json to_json(const Check& c) {
-  nlohmann::json j = {{"name", c.name},    {"kind", c.kind},           {"equation", c.equation},
-                      {"value", c.value},  {"reference", c.reference}, {"tolerance", c.tolerance},
-                      {"passed", c.passed}};
-  if (!c.note.empty()) j["note"] = c.note;
-  return j;
+void Summary::add_check(Check c) {
+  validate(c);
+  for (const auto& other : checks_) {
+    if (other.id == c.id) throw std::logic_error("check id '" + c.id + "' used twice in a run");
+  }
+  checks_.push_back(std::move(c));
 }
 
 const nlohmann::json& Summary::field(const std::string& name) const {

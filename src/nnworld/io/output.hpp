@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "nnworld/io/check.hpp"
+
 namespace nnworld::io {
 
 // ---- Run directory ---------------------------------------------------------------------------
@@ -47,19 +49,6 @@ class RunDirectory {
 };
 
 // ---- summary.json ----------------------------------------------------------------------------
-struct Check {
-  std::string name;
-  std::string kind;  // "oracle" (numerics vs a closed form) or "claim" (a statement measured)
-  std::string equation;
-  double value = 0.0;
-  double reference = 0.0;
-  double tolerance = 0.0;
-  bool passed = false;
-  std::string note;  // optional
-};
-
-nlohmann::json to_json(const Check& c);
-
 class Summary {
  public:
   // A top-level field ("experiment", "status", "seed", ...).
@@ -68,7 +57,9 @@ class Summary {
   // An observable at a dotted path ("training.loss_last").
   void observable(std::string_view dotted_path, nlohmann::json value);
   [[nodiscard]] const nlohmann::json& observables() const { return observables_; }
-  void add_check(Check c) { checks_.push_back(std::move(c)); }
+  // Adds a check (io::validate: throws std::logic_error for a malformed row or an id already
+  // used in this run).
+  void add_check(Check c);
   [[nodiscard]] const std::vector<Check>& checks() const { return checks_; }
   // A dataset written to data.h5.
   void add_array(std::string path) { arrays_.push_back(std::move(path)); }

@@ -271,24 +271,26 @@ void ComplexityPlan::oracles(RunContext& ctx) const {
     wrong += m.nearest.source[static_cast<std::size_t>(i)] !=
              planted.source[static_cast<std::size_t>(i)];
   }
-  sum.add_check({.name = "assignment recovers a planted permutation",
+  sum.add_check({.id = "assignment.planted",
+                 .name = "assignment recovers a planted permutation",
                  .kind = "oracle",
                  .equation = "(59)",
+                 .comparison = io::Comparison::upper_bound,
                  .value = static_cast<double>(wrong),
                  .reference = 0.0,
                  .tolerance = 0.0,
-                 .passed = wrong == 0,
                  .note = "rows (of N = " + std::to_string(n) +
                          ") whose nearest-permutation column differs from the planted σ; "
                          "planted |w| ∈ [1, 2], noise |w| ≤ 0.1"});
   const double dg = hidden::permutation_measures(g).permutation_distance;
-  add_bound_oracle(sum, "permutation_distance of a generalised permutation = 0", "(59)",
+  add_bound_oracle(sum, "distance.generalised_permutation",
+                   "permutation_distance of a generalised permutation = 0", "(59)",
                    std::abs(dg), 1e-15,
                    "random signs and scales in [0.1, 3.1] on a random permutation; the two sums "
                    "are taken in the same order, so the distance is exactly 0");
   if (!teacher.source.empty()) {
     const Matrix t = network::to_dense(hidden::to_weights(teacher, teacher_scale));
-    add_bound_oracle(sum, "permutation_distance of the teacher's ŵ = 0", "(59)",
+    add_bound_oracle(sum, "distance.teacher", "permutation_distance of the teacher's ŵ = 0", "(59)",
                      std::abs(hidden::permutation_measures(t).permutation_distance), 1e-15,
                      "ŵ_T = scale·π_T of the permutation teacher");
   }
@@ -296,13 +298,14 @@ void ComplexityPlan::oracles(RunContext& ctx) const {
   // ulp of a value < 1 from exact-in-binary sums).
   const double du = hidden::permutation_measures(Matrix::Constant(n, n, 0.75)).permutation_distance;
   const double ref = 1.0 - 1.0 / static_cast<double>(n);
-  sum.add_check({.name = "permutation_distance of a uniform matrix = 1 − 1/N",
+  sum.add_check({.id = "distance.uniform",
+                 .name = "permutation_distance of a uniform matrix = 1 − 1/N",
                  .kind = "oracle",
                  .equation = "(59)",
+                 .comparison = io::Comparison::absolute,
                  .value = du,
                  .reference = ref,
                  .tolerance = 1e-15,
-                 .passed = std::abs(du - ref) <= 1e-15,
                  .note = "w_ij = 0.75 for all i, j"});
 }
 
@@ -478,47 +481,46 @@ void ComplexityPlan::execute(RunContext& ctx) {
   sum.observable("timing.measures_s", t_measure);
   sum.observable("timing.total_s", seconds_since(t0));
 
-  sum.add_check({.name = "training lowers ⟨H⟩",
-                 .kind = "claim",
-                 .equation = sgd.loss == network::LossKind::bulk ? "(3)" : "(4)",
-                 .value = s.loss.back(),
-                 .reference = s.loss.front(),
-                 .tolerance = 0.0,
-                 .passed = s.loss.back() < s.loss.front(),
-                 .note = "dataset mean of H after training (value) vs before (reference)"});
+  add_training_check(sum, sgd.loss == network::LossKind::bulk ? "(3)" : "(4)", s.loss.front(),
+                     s.loss.back());
 
-  auto trend_claim = [&](const std::string& name, const std::string& what,
+  // A trend claim: the mean change per segment falls, i.e. the upper end hi of its bootstrap
+  // 95 % CI [lo, hi] is ≤ 0 (upper_bound). The control is the opposite trend (the time-reversed
+  // series, CI [−hi, −lo]): its value −lo.
+  auto trend_claim = [&](const std::string& id, const std::string& name, const std::string& what,
                          const std::vector<double>& v, std::uint64_t tag,
                          const std::string& extra = {}) {
     const Trend t = trend(v, bootstrap, ctx.seed(), tag);
     const double start = v.front(), end = v.back();
     char note[480];
     std::snprintf(note, sizeof note,
-                  "%s: %.6g before training (reference), %.6g after %lld segments of %lld steps "
-                  "(value); mean change per segment %.4g, bootstrap 95%% CI [%.4g, %.4g] "
-                  "(%lld resamples), fraction of segments where it fell %.3f; passes iff the end "
-                  "value is lower and the CI's upper end is < 0",
+                  "%s: %.6g before training, %.6g after %lld segments of %lld steps; mean change "
+                  "per segment %.4g, bootstrap 95%% CI [%.4g, %.4g] (%lld resamples; value: its "
+                  "upper end), fraction of segments where it fell %.3f",
                   what.c_str(), start, end, static_cast<long long>(segments),
                   static_cast<long long>(segment_steps), t.mean, t.lo, t.hi,
                   static_cast<long long>(bootstrap), t.fraction_down);
-    sum.add_check({.name = name,
+    sum.add_check({.id = id,
+                   .name = name,
                    .kind = "claim",
                    .equation = "Sec. 8, before (59)",
-                   .value = end,
-                   .reference = start,
+                   .comparison = io::Comparison::upper_bound,
+                   .value = t.hi,
+                   .reference = 0.0,
                    .tolerance = 0.0,
-                   .passed = end < start && t.hi < 0.0,
+                   .control = io::Control{.label = "the opposite trend (time-reversed series)",
+                                          .value = -t.lo},
                    .note = note + extra});
   };
-  trend_claim("training lowers permutation_distance", "permutation_distance", s.distance, 1,
+  trend_claim("trend.permutation_distance", "training lowers permutation_distance", "permutation_distance", s.distance, 1,
               "; of the captured fraction 1 − distance = " + fmt(1.0 - d1) +
                   " after training, the diagonal holds Σ w²_ii/‖w‖²_F = " + fmt(s.diagonal.back()) +
                   " (before: " + fmt(1.0 - d0) + " and " + fmt(s.diagonal.front()) + ")");
-  trend_claim("training lowers the mean row entropy", "mean row entropy H_i / log N",
+  trend_claim("trend.row_entropy", "training lowers the mean row entropy", "mean row entropy H_i / log N",
               s.entropy_mean, 2);
   if (!s.complexity.empty()) {
     if (std::isfinite(s.complexity.front()) && std::isfinite(s.complexity.back())) {
-      trend_claim("training lowers the complexity C at the fixed point",
+      trend_claim("trend.complexity", "training lowers the complexity C at the fixed point",
                   "C = −log|det(I − f̂′ŵ)| at the lowest-loss fixed point", s.complexity, 3);
     } else {
       sum.add_note(
@@ -534,15 +536,18 @@ void ComplexityPlan::execute(RunContext& ctx) {
   }
   if (m_end.cycle_lengths.size() > 12) lengths += ", …";
   sum.add_check(
-      {.name = "nearest permutation after training is not the identity",
+      {.id = "nearest_permutation.not_identity",
+       .name = "nearest permutation after training is not the identity",
        .kind = "claim",
        .equation = "(59)",
+       .comparison = io::Comparison::upper_bound,
        .value = static_cast<double>(fixed_end),
-       .reference = static_cast<double>(n),
+       .reference = static_cast<double>(n - 1),
        .tolerance = 0.0,
-       .passed = fixed_end < n,
-       .note = "fixed points σ(i) = i of the nearest permutation after training (value) of N "
-               "(reference); " +
+       .control = io::Control{.label = "the identity ŵ = I (N fixed points)",
+                              .value = static_cast<double>(n)},
+       .note = "fixed points σ(i) = i of the nearest permutation after training (value), at most "
+               "N − 1 (reference); " +
                std::to_string(inputs_end) +
                " of them are input neurons (the bulk loss ½|x − f(ŵx + b)|², taken at a state "
                "whose inputs and outputs are the data, is lowered by copying a neuron onto "

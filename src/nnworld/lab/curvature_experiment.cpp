@@ -253,6 +253,7 @@ std::optional<std::array<std::string, 3>> builtin_closed_forms(const Metric& m) 
 // One closed form compared at every point.
 struct Oracle {
   int quantity = 0;
+  std::string id;    // check id: "T9.4/<quantity>" (the spec's) or "user/<quantity>"
   std::string name;  // check name
   std::string text;  // the expression
   double tolerance = 1e-8;
@@ -300,7 +301,8 @@ std::unique_ptr<Plan> configure_curvature(Config& c, const RunOptions& /*options
   auto add_oracle = [&](int q, const std::string& key, const std::string& text, std::string name,
                         double tolerance) {
     const PointExpression e(c, key, text, metric, constants);
-    Oracle o{q, std::move(name), text, tolerance, {}};
+    Oracle o{q, std::string(key == "metric.family" ? "T9.4/" : "user/") + kQuantityKey[q],
+             std::move(name), text, tolerance, {}};
     for (const auto& x : plan->points) {
       double v = kNaN;
       try {
@@ -453,7 +455,7 @@ void CurvaturePlan::execute(RunContext& ctx) {
                               std::string(kQuantityText[o.quantity]) + " = " + o.text,
                           "error", "logy", "points/index", "closed_form_errors",
                           std::string(kQuantityText[o.quantity]) + " = " + o.text));
-    add_bound_oracle(s, o.name, "(93), (96)", worst, o.tolerance,
+    add_bound_oracle(s, o.id, o.name, "(93), (96)", worst, o.tolerance,
                      "max over " + std::to_string(np) +
                          " points of |v − e|/max(|e|, S), S = s "
                          "(R) or s² (K, R_μν R^μν), s = max|R^ab_cd|; worst at " +

@@ -34,25 +34,62 @@ inline io::DatasetInfo info(std::string description, std::string label, std::str
   return d;
 }
 
-// A check of the form |deviation| ≤ tolerance against a reference of 0, of kind "oracle" or
-// "claim": passes iff value <= tolerance (a NaN value fails).
-inline void add_bound_check(io::Summary& s, std::string kind, std::string name,
+// A check of the form deviation ≤ bound (comparison upper_bound against a reference of 0), of
+// kind "oracle" or "claim"; a claim without a control states why in `no_control` (a claim with
+// a control is built as an io::Check). A NaN value fails.
+inline void add_bound_check(io::Summary& s, std::string kind, std::string id, std::string name,
                             std::string equation, double value, double tolerance,
-                            std::string note) {
-  s.add_check({.name = std::move(name),
+                            std::string note, std::string no_control = {}) {
+  const bool claim = kind == "claim";
+  s.add_check({.id = std::move(id),
+               .name = std::move(name),
                .kind = std::move(kind),
                .equation = std::move(equation),
+               .comparison = io::Comparison::upper_bound,
                .value = value,
                .reference = 0.0,
                .tolerance = tolerance,
-               .passed = value <= tolerance,
+               .no_control = claim ? std::move(no_control) : std::string(),
                .note = std::move(note)});
 }
 
-inline void add_bound_oracle(io::Summary& s, std::string name, std::string equation, double value,
-                             double tolerance, std::string note) {
-  add_bound_check(s, "oracle", std::move(name), std::move(equation), value, tolerance,
-                  std::move(note));
+inline void add_bound_oracle(io::Summary& s, std::string id, std::string name,
+                             std::string equation, double value, double tolerance,
+                             std::string note) {
+  add_bound_check(s, "oracle", std::move(id), std::move(name), std::move(equation), value,
+                  tolerance, std::move(note));
+}
+
+// An oracle on the spec's fixed inputs (not the config's): a world suite counts it once.
+inline void add_fixed_input_oracle(io::Summary& s, std::string id, std::string name,
+                                   std::string equation, double value, double tolerance,
+                                   std::string note) {
+  s.add_check({.id = std::move(id),
+               .name = std::move(name),
+               .kind = "oracle",
+               .equation = std::move(equation),
+               .comparison = io::Comparison::upper_bound,
+               .value = value,
+               .reference = 0.0,
+               .tolerance = tolerance,
+               .fixed_input = true,
+               .note = std::move(note)});
+}
+
+// The dataset mean of the loss H (`equation`: (3) or (4)) after training against before. A
+// property of SGD at a small step, not a claim of the paper: a failure means the optimiser or
+// the config (step, noise) is wrong.
+inline void add_training_check(io::Summary& s, const std::string& equation, double before,
+                               double after) {
+  s.add_check({.id = "training.loss",
+               .name = "training does not raise the dataset mean of H (SGD sanity)",
+               .kind = "oracle",
+               .equation = equation,
+               .comparison = io::Comparison::upper_bound,
+               .value = after,
+               .reference = before,
+               .tolerance = 0.0,
+               .note = "dataset mean of H after training (value) vs before (reference)"});
 }
 
 // The 95 % percentile-bootstrap interval of the mean of x (x.size() ≥ 1, resamples ≥ 1):

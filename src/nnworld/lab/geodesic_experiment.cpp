@@ -404,15 +404,15 @@ void GeodesicPlan::execute(RunContext& ctx) {
     return true;
   };
   if (independent_of(0) && e0 != 0.0) {
-    add_bound_oracle(s, "E = −p_t conserved (g independent of " + metric.coordinates()[0] + ")",
+    add_bound_oracle(s, "conserved.energy", "E = −p_t conserved (g independent of " + metric.coordinates()[0] + ")",
                      "ẍ = −Γ(93)ẋẋ", energy_drift, bound,
                      "max|ΔE|/|E| over accepted steps; " + bound_note);
   }
   if (independent_of(iph) && l0 != 0.0) {
-    add_bound_oracle(s, "L = p_φ conserved (g independent of φ)", "ẍ = −Γ(93)ẋẋ", angular_drift,
+    add_bound_oracle(s, "conserved.angular_momentum", "L = p_φ conserved (g independent of φ)", "ẍ = −Γ(93)ẋẋ", angular_drift,
                      bound, "max|ΔL|/|L| over accepted steps; " + bound_note);
   }
-  add_bound_oracle(s, "g(u,u) conserved", "ẍ = −Γ(93)ẋẋ", g.max_norm_drift,
+  add_bound_oracle(s, "conserved.norm", "g(u,u) conserved", "ẍ = −Γ(93)ẋẋ", g.max_norm_drift,
                    bound * std::max(1.0, st.u0.squaredNorm()),
                    "max|g(u,u) − g(u,u)(0)|, bound × max(1, |u0|²); " + bound_note);
 
@@ -437,11 +437,11 @@ void GeodesicPlan::execute(RunContext& ctx) {
                                 std::abs(st.u0(3) / st.u0(0) - omega_c) <= 1e-9 * std::abs(omega_c);
     if (circular_start) {
       const double dr = std::max(rmax - r0, r0 - rmin) / r0;
-      add_bound_oracle(s, "circular orbit: r stays r₀", "ẍ = −Γ(93)ẋẋ", dr, bound,
+      add_bound_oracle(s, "circular.radius", "circular orbit: r stays r₀", "ẍ = −Γ(93)ẋẋ", dr, bound,
                        "max|r − r₀|/r₀ at the recorded states and turning points; " + bound_note);
       const double omega = (last.x(3) - first.x(3)) / (last.x(0) - first.x(0));
       s.observable("oracle.angular_velocity", omega_c);
-      add_bound_oracle(s, "circular orbit: dφ/dt = ±√M/(r^{3/2} ± a√M) (Bardeen et al. 1972)",
+      add_bound_oracle(s, "circular.angular_velocity", "circular orbit: dφ/dt = ±√M/(r^{3/2} ± a√M) (Bardeen et al. 1972)",
                        "ẍ = −Γ(93)ẋẋ", std::abs(omega / omega_c - 1.0), bound,
                        "⟨dφ/dt⟩ = " + fmt(omega) + ", theory " + fmt(omega_c) +
                            " (a = 0: √(M/r³)); relative error; " + bound_note);
@@ -462,16 +462,16 @@ void GeodesicPlan::execute(RunContext& ctx) {
             "quadrature of (dr/dτ)² = E² − (1 − 2M/r)(1 + L²/r²), r = (r₁+r₂)/2 − "
             "(r₂−r₁)/2·cos χ, 64-node Gauss–Legendre";
         if (nper >= 2 && !circular) {
-          add_bound_oracle(s, "radial period (coordinate time) vs quadrature", "ẍ = −Γ(93)ẋẋ",
+          add_bound_oracle(s, "period.coordinate", "radial period (coordinate time) vs quadrature", "ẍ = −Γ(93)ẋẋ",
                            std::abs(period / q->coordinate_period - 1.0), bound,
                            "measured " + fmt(period) + ", quadrature " + fmt(q->coordinate_period) +
                                " (relative); " + qn + "; " + bound_note);
-          add_bound_oracle(s, "radial period (proper time) vs quadrature", "ẍ = −Γ(93)ẋẋ",
+          add_bound_oracle(s, "period.proper", "radial period (proper time) vs quadrature", "ẍ = −Γ(93)ẋẋ",
                            std::abs(proper_period / q->proper_period - 1.0), bound,
                            "measured " + fmt(proper_period) + ", quadrature " +
                                fmt(q->proper_period) + " (relative); " + bound_note);
           add_bound_oracle(
-              s, "periapsis advance Δφ per radial period vs quadrature", "ẍ = −Γ(93)ẋẋ",
+              s, "periapsis_advance", "periapsis advance Δφ per radial period vs quadrature", "ẍ = −Γ(93)ẋẋ",
               std::abs(std::abs(azimuth) / q->azimuth_per_period - 1.0), bound,
               "Δφ measured " + fmt(std::abs(azimuth)) + ", quadrature " +
                   fmt(q->azimuth_per_period) + " (advance " + fmt(q->azimuth_per_period - two_pi) +
@@ -479,7 +479,7 @@ void GeodesicPlan::execute(RunContext& ctx) {
         }
         if (!g.turning_points.empty()) {
           add_bound_oracle(
-              s, "turning radii r₁, r₂ vs the roots of the radial equation", "ẍ = −Γ(93)ẋẋ",
+              s, "turning_radii", "turning radii r₁, r₂ vs the roots of the radial equation", "ẍ = −Γ(93)ẋẋ",
               std::max(std::abs(rmin / q->r1 - 1.0), std::abs(rmax / q->r2 - 1.0)), bound,
               "r ∈ [" + fmt(rmin) + ", " + fmt(rmax) + "], roots [" + fmt(q->r1) + ", " +
                   fmt(q->r2) + "]; " + bound_note);

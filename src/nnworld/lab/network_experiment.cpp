@@ -248,15 +248,15 @@ std::optional<network::FixedPoint> NetworkPlan::analyse_fixed_points(RunContext&
   for (const auto& fp : fps) {
     max_residual = std::max(max_residual, network::residual(net, fp.x).lpNorm<Eigen::Infinity>());
   }
-  io::Check res{.name = "fixed-point residual",
-                .kind = "oracle",
-                .equation = "(1)",
-                .value = fps.empty() ? std::numeric_limits<double>::infinity() : max_residual,
-                .reference = 0.0,
-                .tolerance = newton.tolerance,
-                .passed = !fps.empty() && max_residual <= newton.tolerance,
-                .note = fps.empty() ? "no Newton start converged" : ""};
-  s.add_check(res);
+  s.add_check({.id = "fixed_point.residual",
+               .name = "fixed-point residual",
+               .kind = "oracle",
+               .equation = "(1)",
+               .comparison = io::Comparison::upper_bound,
+               .value = fps.empty() ? std::numeric_limits<double>::quiet_NaN() : max_residual,
+               .reference = 0.0,
+               .tolerance = newton.tolerance,
+               .note = fps.empty() ? "no Newton start converged" : ""});
   if (fps.empty()) return std::nullopt;
 
   const auto& fp = fps.front();
@@ -266,13 +266,14 @@ std::optional<network::FixedPoint> NetworkPlan::analyse_fixed_points(RunContext&
     // contraction config); the reference is given to 12 digits, hence the default 1e-12.
     const Vector ref = Eigen::Map<const Vector>(fp_reference.data(), n);
     const double err = (fp.x - ref).lpNorm<Eigen::Infinity>();
-    s.add_check({.name = "fixed point x* vs reference",
+    s.add_check({.id = "fixed_point.reference",
+                 .name = "fixed point x* vs reference",
                  .kind = "oracle",
                  .equation = "(1)",
+                 .comparison = io::Comparison::upper_bound,
                  .value = err,
                  .reference = 0.0,
                  .tolerance = fp_reference_tolerance,
-                 .passed = err <= fp_reference_tolerance,
                  .note = "max_i |x*_i − reference_i| (fixed_point.reference)"});
   }
   s.observable("fixed_point_residual", max_residual);
@@ -297,13 +298,14 @@ std::optional<network::FixedPoint> NetworkPlan::analyse_fixed_points(RunContext&
   const network::Matrix expected = g - net.mass * network::Matrix::Identity(n, n);
   const double diff = (h - expected).cwiseAbs().maxCoeff();
   const double gmax = std::max(1.0, g.cwiseAbs().maxCoeff());
-  s.add_check({.name = "Hessian = Ĝ − mI at x*",
+  s.add_check({.id = "hessian",
+               .name = "Hessian = Ĝ − mI at x*",
                .kind = "oracle",
                .equation = "(8)",
+               .comparison = io::Comparison::upper_bound,
                .value = diff,
                .reference = 0.0,
                .tolerance = 1e-10 * gmax,
-               .passed = diff <= 1e-10 * gmax,
                .note = "max |∇²H − (Ĝ − mI)| at the lowest-loss fixed point"});
   return fp;
 }
@@ -430,35 +432,38 @@ void NetworkPlan::run_dynamics(RunContext& ctx, const std::optional<network::Fix
                   "max over t >= 1 of ‖x(t)−x*‖₂ / (‖ŵ‖₂^t ‖x(0)−x*‖₂(1+1e-12) + δ), ‖ŵ‖₂ = %.6f, "
                   "δ = %.2e (rounding of the map and of x*)",
                   L, delta);
-    s.add_check({.name = "T2.2 contraction bound",
+    s.add_check({.id = "T2.2/contraction",
+                 .name = "T2.2 contraction bound",
                  .kind = "oracle",
                  .equation = "(1)",
+                 .comparison = io::Comparison::upper_bound,
                  .value = ratio,
                  .reference = 1.0,
                  .tolerance = 0.0,
-                 .passed = ratio <= 1.0,
                  .note = note});
   } else if (net.activation == network::ActivationKind::tanh && wnorm && *wnorm < 1.0) {
     s.add_note("T2.2 contraction bound not checked: no fixed point x* (fixed_point.enabled?)");
   }
   if (perm) {
-    s.add_check({.name = "T2.1 permutation shift",
+    s.add_check({.id = "T2.1/shift",
+                 .name = "T2.1 permutation shift",
                  .kind = "oracle",
                  .equation = "(1)",
+                 .comparison = io::Comparison::upper_bound,
                  .value = perm_diff,
                  .reference = 0.0,
                  .tolerance = 0.0,
-                 .passed = perm_diff == 0.0,
                  .note = "max over t, i of |x_i(t) − (π^t x(0))_i|; exact: the map only copies "
                          "and negates numbers"});
     if (period_diff >= 0.0) {
-      s.add_check({.name = "T2.1 π^N = I",
+      s.add_check({.id = "T2.1/period",
+                   .name = "T2.1 π^N = I",
                    .kind = "oracle",
                    .equation = "(1)",
+                   .comparison = io::Comparison::upper_bound,
                    .value = period_diff,
                    .reference = 0.0,
                    .tolerance = 0.0,
-                   .passed = period_diff == 0.0,
                    .note = "max_i |x_i(N) − x_i(0)| for the cyclic shift"});
     }
   }
@@ -496,14 +501,7 @@ void NetworkPlan::run_training(RunContext& ctx) {
     s.observable("training.loss_last", result.loss.back());
   }
   s.observable("training.dataset_loss_final", result.final_loss);
-  s.add_check({.name = "training lowers ⟨H⟩",
-               .kind = "claim",
-               .equation = eq,
-               .value = result.final_loss,
-               .reference = initial,
-               .tolerance = 0.0,
-               .passed = result.final_loss < initial,
-               .note = "dataset mean of H after training (value) vs before (reference)"});
+  add_training_check(s, eq, initial, result.final_loss);
 }
 
 }  // namespace

@@ -200,14 +200,14 @@ void OnsagerPlan::execute(RunContext& ctx) {
   s.observable("relative.paper_eq91_vs_einstein_hilbert", rel_91_r);
   const std::string scale_name = n == 3 ? "|∫√gL_ΓΓ|" : "∫√g(|R| + |L_ΓΓ|)";
 
-  add_bound_oracle(s, "∫√gR = ∫√gL_ΓΓ on the torus (corrected (92), T9.2)", "(89)–(92), spec §8",
+  add_bound_oracle(s, "T9.2/identity", "∫√gR = ∫√gL_ΓΓ on the torus (corrected (92), T9.2)", "(89)–(92), spec §8",
                    rel_r_gg, kIdentityTolerance,
                    "|∫√gR − ∫√gL_ΓΓ| / " + scale_name + " with ∫√gR = " + fmt(a.sqrt_g_r) +
                        ", ∫√gL_ΓΓ = " + fmt(a.sqrt_g_l_gamma_gamma) + " on " +
                        std::to_string(points) + "^" + std::to_string(n) + " points over [0, 2π)^" +
                        std::to_string(n));
   if (n == 2) {
-    add_bound_oracle(s, "Gauss–Bonnet ∫√gR = 0 on T²", "T9.2", std::abs(a.sqrt_g_r) / abs_r,
+    add_bound_oracle(s, "T9.2/gauss_bonnet", "Gauss–Bonnet ∫√gR = 0 on T²", "T9.2", std::abs(a.sqrt_g_r) / abs_r,
                      kGaussBonnetTolerance,
                      "|∫√gR| / ∫√g|R| with ∫√gR = " + fmt(a.sqrt_g_r) + ", ∫√g|R| = " + fmt(abs_r));
   }
@@ -225,23 +225,32 @@ void OnsagerPlan::execute(RunContext& ctx) {
     const double cr = (n - 1) * (n - 2), c91 = -(n - 1) * (n + 2);
     const std::string nn = std::to_string(n);
     if (n == 3) {
-      add_bound_oracle(s, "conformal ∫√gR = 2∫e^φ|∇φ|²", "spec §8 closed form",
+      add_bound_oracle(s, "T9.2/conformal_R", "conformal ∫√gR = 2∫e^φ|∇φ|²", "spec §8 closed form",
                        std::abs(a.sqrt_g_r / (cr * j) - 1.0), kConformalTolerance,
                        "∫√gR = " + fmt(a.sqrt_g_r) + ", 2J = " + fmt(cr * j));
     }
-    add_bound_oracle(s, "conformal ∫√gL_(91) = " + fmt(c91) + (n == 3 ? "∫e^φ|∇φ|²" : "∫|∇φ|²"),
+    add_bound_oracle(s, "T9.2/conformal_L91", "conformal ∫√gL_(91) = " + fmt(c91) + (n == 3 ? "∫e^φ|∇φ|²" : "∫|∇φ|²"),
                      "spec §8 closed form", std::abs(a.sqrt_g_l_onsager_printed / (c91 * j) - 1.0),
                      kConformalTolerance,
                      "n = " + nn + ": ∫√gL_(91) = " + fmt(a.sqrt_g_l_onsager_printed) + ", " +
                          fmt(c91) + "J = " + fmt(c91 * j));
   }
-  add_bound_check(s, "claim", "(91) reproduces ∫√gR (paper Eq. (91)–(92))", "(91)–(92)", rel_91_r,
-                  kIdentityTolerance,
-                  "|∫√gL_(91) − ∫√gR| / " + scale_name +
-                      ": ∫√gL_(91) = " + fmt(a.sqrt_g_l_onsager_printed) +
-                      " vs ∫√gR = " + fmt(a.sqrt_g_r) + " (difference " + fmt(d_91_r) +
-                      "); spec §0 item 10: the printed form "
-                      "differs from L_ΓΓ by ½(I₂ − I₃), not a null Lagrangian");
+  s.add_check({.id = "(91)/paper",
+               .name = "(91) reproduces ∫√gR (paper Eq. (91)–(92))",
+               .kind = "claim",
+               .equation = "(91)–(92)",
+               .comparison = io::Comparison::upper_bound,
+               .value = rel_91_r,
+               .reference = 0.0,
+               .tolerance = kIdentityTolerance,
+               .control = io::Control{.label = "corrected L_ΓΓ = ¼(2I₄ − I₁ + I₂ − 2I₃) (spec §0 "
+                                               "item 10)",
+                                      .value = rel_r_gg},
+               .note = "|∫√gL_(91) − ∫√gR| / " + scale_name +
+                       ": ∫√gL_(91) = " + fmt(a.sqrt_g_l_onsager_printed) +
+                       " vs ∫√gR = " + fmt(a.sqrt_g_r) + " (difference " + fmt(d_91_r) +
+                       "); spec §0 item 10: the printed form differs from L_ΓΓ by ½(I₂ − I₃), not "
+                       "a null Lagrangian"});
 
   // ---- images of the integrands on the x–y slice ----
   const std::int64_t nx = grid.points[0], ny = grid.points[1];
@@ -313,7 +322,7 @@ void OnsagerPlan::execute(RunContext& ctx) {
                    info("∫√gL_(91) per seed", "integral", "line", "seeds/seed",
                         "integrals per seed", "∫√gL_(91)"));
   add_bound_oracle(
-      s, "∫√gR = ∫√gL_ΓΓ for every seed", "(89)–(92), T9.2", worst, kIdentityTolerance,
+      s, "T9.2/identity/seeds", "∫√gR = ∫√gL_ΓΓ for every seed", "(89)–(92), T9.2", worst, kIdentityTolerance,
       "largest relative difference over " + std::to_string(seed_axis.size()) + " seeds");
 }
 

@@ -1,8 +1,10 @@
 #include "nnworld/lab/world_experiment.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 
 #include "nnworld/core/error.hpp"
@@ -150,9 +152,13 @@ void WorldPlan::execute(RunContext& ctx) {
 
   auto& s = ctx.summary();
   nlohmann::json runs_json = nlohmann::json::array();
-  int passed = 0, failed = 0, oracles_failed = 0, claims_failed = 0;
   std::string status = "ok";
   std::string error;
+  // Every sub-run's rows, each with "run". A fixed-input row (the spec's inputs, not the
+  // config's) that an earlier sub-run already gave under the same id is not repeated: the first
+  // row lists every sub-run it ran in under "runs", and the totals count distinct checks.
+  nlohmann::json merged = nlohmann::json::array();
+  std::map<std::string, std::size_t> fixed;  // id → index in merged
   for (std::size_t i = 0; i < total; ++i) {
     const SubRun& run = runs[i];
     const RunRecord& r = records[i];
@@ -165,23 +171,42 @@ void WorldPlan::execute(RunContext& ctx) {
     if (!r.error.empty()) runs_json.back()["error"] = r.error;
     for (auto c : r.checks) {
       c["run"] = run.name;
-      s.add_raw_check(std::move(c));
+      if (c.value("fixed_input", false)) {
+        const std::string id = c.value("id", "");
+        const auto [it, fresh] = fixed.emplace(id, merged.size());
+        if (!fresh) {
+          merged[it->second]["runs"].push_back(run.name);
+          continue;
+        }
+        c["runs"] = nlohmann::json::array({run.name});
+      }
+      merged.push_back(std::move(c));
     }
-    passed += r.checks_passed;
-    failed += r.checks_failed;
-    oracles_failed += r.oracles_failed;
-    claims_failed += r.claims_failed;
     if (r.status == "failed" || (r.status == "diverged" && status == "ok")) {
       status = r.status;
       error = "run '" + run.name + "': " + r.error;
     }
   }
+  RunRecord totals;
+  totals.checks = merged;
+  count_checks(totals);
+  std::map<std::string, int> verdicts;
+  for (const auto& c : merged) {
+    if (c.value("kind", "") == "claim") ++verdicts[c.value("verdict", "")];
+  }
+  for (auto& c : merged) s.add_raw_check(std::move(c));
   s.set("runs", runs_json);
   s.observable("runs", static_cast<std::int64_t>(total));
-  s.observable("checks.passed", passed);
-  s.observable("checks.failed", failed);
-  s.observable("checks.oracles_failed", oracles_failed);
-  s.observable("checks.claims_failed", claims_failed);
+  s.observable("checks.total", totals.checks_passed + totals.checks_failed);
+  s.observable("checks.passed", totals.checks_passed);
+  s.observable("checks.failed", totals.checks_failed);
+  s.observable("checks.oracles_failed", totals.oracles_failed);
+  s.observable("checks.claims_failed", totals.claims_failed);
+  for (const char* v : {"held", "not held", "not resolved", "not measured"}) {
+    std::string key = v;
+    std::replace(key.begin(), key.end(), ' ', '_');
+    s.observable("checks.claims_" + key, verdicts[v]);
+  }
   ctx.set_status(status, error);
 }
 

@@ -256,6 +256,18 @@ PermutationWeights cyclic_permutation(std::int64_t n, double scale) {
 }
 
 // wᵀ v for any layout.
+Network scale_weights(const Network& net, double q) {
+  Network s = net;
+  if (auto* d = std::get_if<DenseWeights>(&s.w)) {
+    *d *= q;
+  } else if (auto* sp = std::get_if<SparseWeights>(&s.w)) {
+    *sp *= q;
+  } else {
+    std::get<PermutationWeights>(s.w).value *= q;
+  }
+  return s;
+}
+
 Vector transpose_times(const Weights& w, const Vector& v) {
   return std::visit(
       [&](const auto& m) -> Vector {

@@ -63,6 +63,9 @@ struct Network {
 DenseWeights to_dense(const Weights& w);
 // Cyclic shift π_ij = 1 iff i − 1 ≡ j (mod N) (spec T2.1), times `scale`.
 PermutationWeights cyclic_permutation(std::int64_t n, double scale = 1.0);
+// The network with ŵ → qŵ (b, f, m, P_in, P_out kept): a one-parameter family of trainable
+// variables, q = 1 the network itself.
+Network scale_weights(const Network& net, double q);
 // wᵀ v for any layout (the product behind Ĵᵀ r in the gradients).
 Vector transpose_times(const Weights& w, const Vector& v);
 

@@ -6,6 +6,7 @@
 #include <Eigen/Eigenvalues>
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numbers>
 #include <sstream>
 
@@ -362,16 +363,35 @@ Vector beta_free_energy_gradient_eq7(double beta, const Vector& lambda, double m
   return (0.5 * beta / (1.0 + beta * (lambda.array() - m))).matrix();
 }
 
-// ∂²(βF_L)/∂β∂λ_i = 0.
-Vector mixed_derivative_laplace(double beta, const Vector& lambda, double m) {
-  check_lambda(beta, lambda, m, true, "thermo::mixed_derivative_laplace");
-  return Vector::Zero(lambda.size());
-}
-
 // ∂²(βF_7)/∂β∂λ_i = ½ (1 − βm + βλ_i)⁻²   (spec §2b: (7) never gives (12)).
 Vector mixed_derivative_eq7(double beta, const Vector& lambda, double m) {
   check_lambda(beta, lambda, m, false, "thermo::mixed_derivative_eq7");
   return (0.5 / (1.0 + beta * (lambda.array() - m)).square()).matrix();
+}
+
+// (12) by the 4-point central difference of βF = −log Z in (β, q) at q = 1 (partition.hpp).
+MixedDerivative mixed_derivative(const network::Network& net, double beta, double beta_step,
+                                 double q_step,
+                                 const std::function<double(const network::Network&, double)>& log_z) {
+  detail::check_beta(beta, "thermo::mixed_derivative");
+  if (!(beta_step > 0.0 && beta_step < 1.0) || !(q_step > 0.0 && q_step < 1.0)) {
+    throw Error("thermo::mixed_derivative",
+                "steps beta_step = " + str(beta_step) + ", q_step = " + str(q_step),
+                "0 < beta_step < 1 and 0 < q_step < 1");
+  }
+  MixedDerivative d;
+  d.h = beta_step * beta;
+  d.k = q_step;
+  const network::Network up = network::scale_weights(net, 1.0 + d.k);
+  const network::Network down = network::scale_weights(net, 1.0 - d.k);
+  const double fpp = -log_z(up, beta + d.h), fpm = -log_z(up, beta - d.h);
+  const double fmp = -log_z(down, beta + d.h), fmm = -log_z(down, beta - d.h);
+  d.value = (fpp - fpm - fmp + fmm) / (4.0 * d.h * d.k);
+  const double big = std::max({std::abs(fpp), std::abs(fpm), std::abs(fmp), std::abs(fmm)});
+  const double delta = 64.0 * std::numeric_limits<double>::epsilon() / 2.0 *
+                       (big + static_cast<double>(net.n()));
+  d.rounding = delta / (d.h * d.k);
+  return d;
 }
 
 }  // namespace nnworld::thermo

@@ -14,6 +14,7 @@
 // Existence of Z (spec §1a): for bounded f (tanh, logistic) Z < ∞ iff m < 1; for linear f
 // (H = ½ xᵀ(Ĝ − mI)x when b = 0) Z < ∞ iff Ĝ − mI ≻ 0. For relu no existence check is made.
 #include <limits>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -98,8 +99,28 @@ double beta_free_energy_eq7(double beta, const Vector& lambda, double m = 0.0);
 // ∂(βF)/∂λ_i.
 Vector beta_free_energy_gradient_laplace(double beta, const Vector& lambda, double m = 0.0);
 Vector beta_free_energy_gradient_eq7(double beta, const Vector& lambda, double m = 0.0);
-// ∂²(βF)/∂β∂λ_i, analytic: 0 (Laplace) and ½(1 − βm + βλ_i)⁻² (7).
-Vector mixed_derivative_laplace(double beta, const Vector& lambda, double m = 0.0);
+// ∂²(βF)/∂β∂λ_i of the printed (7) form, analytic: ½(1 − βm + βλ_i)⁻² (spec §2b). (The
+// Laplace form's is 0 identically; tests and the experiment measure it by mixed_derivative.)
 Vector mixed_derivative_eq7(double beta, const Vector& lambda, double m = 0.0);
+
+// ---- Decomposition (12) on a network, by finite differences ---------------------------------
+// βF(β, q) = −log Z(β, q) of the network with ŵ → qŵ (network::scale_weights), from `log_z`
+// (any method: laplace, paper_eq7, quadrature), differentiated at q = 1 by the 4-point central
+// difference                                                                              (12)
+//   D = [βF(β+h, 1+k) − βF(β−h, 1+k) − βF(β+h, 1−k) + βF(β−h, 1−k)] / (4hk),  h = beta_step·β.
+// D → ∂²(βF)/∂β∂q, which (11)–(12) say vanishes. Its truncation error is O(h² + k²) times third
+// derivatives of βF; `rounding` = δ/(hk) bounds the part that four evaluations each accurate to
+// δ = 64u(max|βF| + N) (u the unit round-off) can give. For βF = A(β) + B(q) — the Laplace form
+// with m = 0, whose expansion point has H(x*) = 0 for every q — the truncation vanishes too, so
+// |D| ≤ rounding is a test of that form that can fail.
+struct MixedDerivative {
+  double value = 0.0;
+  double rounding = 0.0;
+  double h = 0.0;
+  double k = 0.0;
+};
+MixedDerivative mixed_derivative(const network::Network& net, double beta, double beta_step,
+                                 double q_step,
+                                 const std::function<double(const network::Network&, double)>& log_z);
 
 }  // namespace nnworld::thermo
