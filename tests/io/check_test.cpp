@@ -12,8 +12,8 @@
 namespace {
 
 using nnworld::io::Check;
-using nnworld::io::Comparison;
 using nnworld::io::compare;
+using nnworld::io::Comparison;
 using nnworld::io::Control;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
@@ -42,9 +42,9 @@ TEST(Check, RulesAtTheirBoundaries) {
   EXPECT_TRUE(compare(Comparison::ratio_to_floor, 3.0, 1.0, 3.0));
   EXPECT_FALSE(compare(Comparison::ratio_to_floor, 3.01, 1.0, 3.0));
   // Anything not finite fails every rule.
-  for (const Comparison c : {Comparison::absolute, Comparison::relative, Comparison::z_score,
-                             Comparison::upper_bound, Comparison::lower_bound,
-                             Comparison::ratio_to_floor}) {
+  for (const Comparison c :
+       {Comparison::absolute, Comparison::relative, Comparison::z_score, Comparison::upper_bound,
+        Comparison::lower_bound, Comparison::ratio_to_floor}) {
     EXPECT_FALSE(compare(c, kNaN, 0.0, 1.0));
     EXPECT_FALSE(compare(c, 0.0, kNaN, 1.0));
     EXPECT_FALSE(compare(c, 0.0, 0.0, kInf));

@@ -97,10 +97,10 @@ TEST(LearningExperiment, SmallNetworkAgainstClosedForms) {
   ASSERT_NE(smp, nullptr);
   EXPECT_EQ((*smp)["comparison"], "z_score");
   const auto& fl = r.summary["observables"]["first_law"]["sampled"];
-  EXPECT_NEAR((*smp)["value"].get<double>(),
-              (fl["delta_u"].get<double>() - fl["t_delta_s"].get<double>()) /
-                  fl["stderr"].get<double>(),
-              1e-12);
+  EXPECT_NEAR(
+      (*smp)["value"].get<double>(),
+      (fl["delta_u"].get<double>() - fl["t_delta_s"].get<double>()) / fl["stderr"].get<double>(),
+      1e-12);
   EXPECT_NEAR((*smp)["control"]["value"].get<double>(),
               fl["delta_u"].get<double>() / fl["stderr"].get<double>(), 1e-12);
   const auto* dec = find_check(r.summary, "(13)/laplace");

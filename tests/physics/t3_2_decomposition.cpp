@@ -68,14 +68,14 @@ TEST(T3_2_Decomposition, NetworkMixedDerivativeByDifferences) {
   const Matrix g = (id - w).transpose() * (id - w);
   const Matrix dg = -w.transpose() * (id - w) - (id - w).transpose() * w;
   for (double beta : {1.0, 4.0}) {
-    const auto lap = mixed_derivative(net, beta, 1e-3, 1e-3, [](const network::Network& n, double b) {
-      return laplace(n, b).log_z;
-    });
+    const auto lap =
+        mixed_derivative(net, beta, 1e-3, 1e-3,
+                         [](const network::Network& n, double b) { return laplace(n, b).log_z; });
     EXPECT_LE(std::abs(lap.value), lap.rounding) << beta;
     EXPECT_LT(lap.rounding, 1e-6);
-    const auto eq7 = mixed_derivative(net, beta, 1e-3, 1e-3, [](const network::Network& n, double b) {
-      return paper_eq7(n, b).log_z;
-    });
+    const auto eq7 =
+        mixed_derivative(net, beta, 1e-3, 1e-3,
+                         [](const network::Network& n, double b) { return paper_eq7(n, b).log_z; });
     const Matrix ainv = (id + beta * g).inverse();
     EXPECT_NEAR(eq7.value, 0.5 * (ainv * dg * ainv).trace(), 1e-5) << beta;
     EXPECT_GT(std::abs(eq7.value), 1e3 * lap.rounding);

@@ -79,9 +79,8 @@ nlohmann::json to_json(const Check& c) {
                       {"tolerance", c.tolerance},
                       {"passed", c.passed()}};
   if (c.control) {
-    j["control"] = {{"label", c.control->label},
-                    {"value", c.control->value},
-                    {"passed", *c.control_passed()}};
+    j["control"] = {
+        {"label", c.control->label}, {"value", c.control->value}, {"passed", *c.control_passed()}};
   }
   if (!c.no_control.empty()) j["no_control"] = c.no_control;
   if (c.kind == "claim") j["verdict"] = c.verdict();

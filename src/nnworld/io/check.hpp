@@ -20,12 +20,12 @@ namespace nnworld::io {
 // How value, reference and tolerance decide `passed`. A non-finite value, reference or tolerance
 // fails every rule.
 enum class Comparison : std::uint8_t {
-  absolute,        // |value − reference| ≤ tolerance
-  relative,        // |value − reference| ≤ tolerance · |reference|
-  z_score,         // value is a z statistic; |value − reference| ≤ tolerance (= z*), reference the
-                   // expected z (0)
-  upper_bound,     // value ≤ reference + tolerance (one-sided)
-  lower_bound,     // value ≥ reference − tolerance (one-sided)
+  absolute,     // |value − reference| ≤ tolerance
+  relative,     // |value − reference| ≤ tolerance · |reference|
+  z_score,      // value is a z statistic; |value − reference| ≤ tolerance (= z*), reference the
+                // expected z (0)
+  upper_bound,  // value ≤ reference + tolerance (one-sided)
+  lower_bound,  // value ≥ reference − tolerance (one-sided)
   ratio_to_floor,  // value ≤ tolerance · reference (reference: a statistical or round-off floor)
 };
 
@@ -37,22 +37,24 @@ bool compare(Comparison c, double value, double reference, double tolerance);
 
 // What a wrong theory, the printed form or a shuffled input gives under a claim's comparison.
 struct Control {
-  std::string label{};  // what the control is, e.g. "printed (91)", "straight line", "ħ instead of ħ′"
+  std::string
+      label{};  // what the control is, e.g. "printed (91)", "straight line", "ħ instead of ħ′"
   double value = std::numeric_limits<double>::quiet_NaN();
 };
 
 struct Check {
-  std::string id{};  // stable identifier (spec test id or a slug), unique within a run
+  std::string id{};    // stable identifier (spec test id or a slug), unique within a run
   std::string name{};  // what a reader sees
   std::string kind{};  // "oracle" (numerics vs a closed form: a failure is a bug) or "claim" (a
-                     // statement of the paper, measured: a failure is a finding)
+                       // statement of the paper, measured: a failure is a finding)
   std::string equation{};
   Comparison comparison = Comparison::absolute;
   double value = 0.0;
   double reference = 0.0;
   double tolerance = 0.0;
-  std::optional<Control> control = std::nullopt;  // claims: what the control gives under the same comparison
-  std::string no_control{};       // claims without a control: why there is none
+  std::optional<Control> control =
+      std::nullopt;          // claims: what the control gives under the same comparison
+  std::string no_control{};  // claims without a control: why there is none
   // The inputs are fixed (the spec's), not the config's: a world suite counts the check once.
   bool fixed_input = false;
   std::string note{};

@@ -632,11 +632,11 @@ void ClassicalPlan::execute(RunContext& ctx) {
         note += "; F is not quadratic here: ∇∇F along the path neglects −γ(P·∇)∇∇F";
       }
       if (!corrected_residual) {
-        corrected_residual = trainable::integrate_characteristics(
-                                 v, start, dims, constants,
-                                 {.form = Form::corrected, .dt = dt, .t_end = t_end,
-                                  .record_every = every})
-                                 .newton_residual_corrected;
+        corrected_residual =
+            trainable::integrate_characteristics(
+                v, start, dims, constants,
+                {.form = Form::corrected, .dt = dt, .t_end = t_end, .record_every = every})
+                .newton_residual_corrected;
       }
       s.add_check({.id = "(42)/paper",
                    .name = "(40)–(42): q̇ = γ∇F obeys q̈ = −γ∇V (paper)",

@@ -284,8 +284,8 @@ void ComplexityPlan::oracles(RunContext& ctx) const {
                          "planted |w| ∈ [1, 2], noise |w| ≤ 0.1"});
   const double dg = hidden::permutation_measures(g).permutation_distance;
   add_bound_oracle(sum, "distance.generalised_permutation",
-                   "permutation_distance of a generalised permutation = 0", "(59)",
-                   std::abs(dg), 1e-15,
+                   "permutation_distance of a generalised permutation = 0", "(59)", std::abs(dg),
+                   1e-15,
                    "random signs and scales in [0.1, 3.1] on a random permutation; the two sums "
                    "are taken in the same order, so the distance is exactly 0");
   if (!teacher.source.empty()) {
@@ -512,12 +512,13 @@ void ComplexityPlan::execute(RunContext& ctx) {
                                           .value = -t.lo},
                    .note = note + extra});
   };
-  trend_claim("trend.permutation_distance", "training lowers permutation_distance", "permutation_distance", s.distance, 1,
+  trend_claim("trend.permutation_distance", "training lowers permutation_distance",
+              "permutation_distance", s.distance, 1,
               "; of the captured fraction 1 − distance = " + fmt(1.0 - d1) +
                   " after training, the diagonal holds Σ w²_ii/‖w‖²_F = " + fmt(s.diagonal.back()) +
                   " (before: " + fmt(1.0 - d0) + " and " + fmt(s.diagonal.front()) + ")");
-  trend_claim("trend.row_entropy", "training lowers the mean row entropy", "mean row entropy H_i / log N",
-              s.entropy_mean, 2);
+  trend_claim("trend.row_entropy", "training lowers the mean row entropy",
+              "mean row entropy H_i / log N", s.entropy_mean, 2);
   if (!s.complexity.empty()) {
     if (std::isfinite(s.complexity.front()) && std::isfinite(s.complexity.back())) {
       trend_claim("trend.complexity", "training lowers the complexity C at the fixed point",

@@ -301,8 +301,12 @@ std::unique_ptr<Plan> configure_curvature(Config& c, const RunOptions& /*options
   auto add_oracle = [&](int q, const std::string& key, const std::string& text, std::string name,
                         double tolerance) {
     const PointExpression e(c, key, text, metric, constants);
-    Oracle o{q, std::string(key == "metric.family" ? "T9.4/" : "user/") + kQuantityKey[q],
-             std::move(name), text, tolerance, {}};
+    Oracle o{q,
+             std::string(key == "metric.family" ? "T9.4/" : "user/") + kQuantityKey[q],
+             std::move(name),
+             text,
+             tolerance,
+             {}};
     for (const auto& x : plan->points) {
       double v = kNaN;
       try {

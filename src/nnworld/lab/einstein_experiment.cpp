@@ -257,12 +257,38 @@ void EinsteinPlan::execute(RunContext& ctx) {
       "residual/relative", rel,
       info("max|E^μ_ν| / max(max|G^μ_ν|, |Λ|, κ max|T^μ_ν|), E = G + Λg − κT (95)",
            "relative residual", "logy", "residual/point", "residual", "configured κ, Λ"));
-  add_bound_check(s, kind, "(95)/residual", "(95) G_μν + Λg_μν − κT_μν = 0 at every point", "(95)", worst, tolerance,
-                  "max over " + std::to_string(np) +
-                      " points of max|E^μ_ν| / max(max|G^μ_ν|, |Λ|, κ max|T^μ_ν|); worst at " +
-                      metric.describe_point(span_of(points[worst_at])) +
-                      " (spec T9.4: 1e-8 for a 4th-order stencil; Richardson jets reach ~1e-11)",
-                  no_control);
+  // The printed sign of Λ (spec §0 item 9): (87), A = (2/κ)∫√−g Λ, put into (84) gives
+  // R + 2Λ, i.e. G_μν − Λg_μν = κT_μν; (88)'s R − 2Λ and (95) need A = −(2/κ)∫√−g Λ. The
+  // residual of the printed sign on the same points is the row's control (it tells the two
+  // apart only where Λ ≠ 0).
+  std::optional<io::Control> printed_sign;
+  if (lambda != 0.0) {
+    double worst_printed = 0.0;
+    for (std::size_t i = 0; i < np; ++i) {
+      worst_printed = std::max(
+          worst_printed, geometry::einstein_residual(curv[i], -lambda, kappa, t_lower[i]).relative);
+    }
+    s.observable("einstein_residual_printed_lambda_sign", worst_printed);
+    printed_sign =
+        io::Control{.label = "printed (87): G_μν − Λg_μν = κT_μν (R + 2Λ)", .value = worst_printed};
+  }
+  s.add_check({.id = "(95)/residual",
+               .name = "(95) G_μν + Λg_μν − κT_μν = 0 at every point",
+               .kind = kind,
+               .equation = "(95)",
+               .comparison = io::Comparison::upper_bound,
+               .value = worst,
+               .reference = 0.0,
+               .tolerance = tolerance,
+               .control = printed_sign,
+               .no_control = kind == "claim" && !printed_sign
+                                 ? no_control + "; Λ = 0, so the printed sign of (87) gives the "
+                                                "same equations"
+                                 : "",
+               .note = "max over " + std::to_string(np) +
+                       " points of max|E^μ_ν| / max(max|G^μ_ν|, |Λ|, κ max|T^μ_ν|); worst at " +
+                       metric.describe_point(span_of(points[worst_at])) +
+                       " (spec T9.4: 1e-8 for a 4th-order stencil; Richardson jets reach ~1e-11)"});
 
   // ---- least-squares κ, Λ ----
   if (fit) {
@@ -378,11 +404,12 @@ void EinsteinPlan::execute(RunContext& ctx) {
     ctx.record_array("friedmann/kappa_rho_plus_lambda", rhs,
                      info("κρ + Λ (paper normalisation)", "κρ + Λ", "line", "friedmann/t",
                           "friedmann", "κρ + Λ"));
-    add_bound_check(s, kind, "friedmann", "Friedmann 3(ȧ/a)² = κρ + Λ (paper normalisation)", "(95), spec §10.5",
-                    worst_f, tolerance,
+    add_bound_check(s, kind, "friedmann", "Friedmann 3(ȧ/a)² = κρ + Λ (paper normalisation)",
+                    "(95), spec §10.5", worst_f, tolerance,
                     "max over t of |3H² − κρ − Λ| / max(3H², κ|ρ|, |Λ|); H by Ridders (~1e-13)",
                     no_control);
-    add_bound_oracle(s, "T9.4/flrw_G00", "T9.4 flat FLRW G₀₀ = 3(ȧ/a)² (G^0_0 = −3H²)", "(93), (96)", worst_g, 1e-8,
+    add_bound_oracle(s, "T9.4/flrw_G00", "T9.4 flat FLRW G₀₀ = 3(ȧ/a)² (G^0_0 = −3H²)",
+                     "(93), (96)", worst_g, 1e-8,
                      "max over t of |G^0_0 + 3H²|/3H²: curvature engine vs the a(t) expression "
                      "(spec T9.4: 1e-8)");
   }

@@ -209,8 +209,9 @@ void EmergentPlan::execute(RunContext& ctx) {
   s.observable("metric.relative_rms_se", est.relative_rms_se);
   s.observable("metric.coarse_grain_bias", est.coarse_grain_bias);
   add_bound_oracle(
-      s, "injection.metric_cells", "injection–recovery: ĝ_cell = T·Cov_cell(v)⁻¹ equals the cell target (χ²/dof)", "(77), claim 3",
-      std::abs(est.chi2_per_dof - est.chi2_expected), 5.0 * est.chi2_sigma,
+      s, "injection.metric_cells",
+      "injection–recovery: ĝ_cell = T·Cov_cell(v)⁻¹ equals the cell target (χ²/dof)",
+      "(77), claim 3", std::abs(est.chi2_per_dof - est.chi2_expected), 5.0 * est.chi2_sigma,
       "target (∫√g g⁻¹/∫√g)⁻¹ over the cell (exact in equilibrium: p|x ~ N(0, Tg), x ∝ √g); "
       "χ²/dof = " +
           fmt(est.chi2_per_dof) + " vs E[t²_ν] = ν/(ν−2) = " + fmt(est.chi2_expected) +
@@ -328,7 +329,8 @@ void EmergentPlan::execute(RunContext& ctx) {
     abs_int *= tm.grid.cell_volume();
     const double gb = std::abs(act.sqrt_g_r) / std::max(abs_int, 1e-300);
     s.observable("curvature.gauss_bonnet_estimated", gb);
-    add_bound_oracle(s, "gauss_bonnet", "Gauss–Bonnet ∫√g R = 0 on T² for the estimated field", "(96)", gb, 1e-8,
+    add_bound_oracle(s, "gauss_bonnet", "Gauss–Bonnet ∫√g R = 0 on T² for the estimated field",
+                     "(96)", gb, 1e-8,
                      "|∫√g R| / ∫√g|R| of the fitted band-limited field on a " +
                          std::to_string(std::max<std::int64_t>(n, 128)) +
                          "² grid (spectral; spec T9.2 tolerance 1e-8)");

@@ -38,8 +38,8 @@ inline io::DatasetInfo info(std::string description, std::string label, std::str
 // kind "oracle" or "claim"; a claim without a control states why in `no_control` (a claim with
 // a control is built as an io::Check). A NaN value fails.
 inline void add_bound_check(io::Summary& s, std::string kind, std::string id, std::string name,
-                            std::string equation, double value, double tolerance,
-                            std::string note, std::string no_control = {}) {
+                            std::string equation, double value, double tolerance, std::string note,
+                            std::string no_control = {}) {
   const bool claim = kind == "claim";
   s.add_check({.id = std::move(id),
                .name = std::move(name),
@@ -53,9 +53,8 @@ inline void add_bound_check(io::Summary& s, std::string kind, std::string id, st
                .note = std::move(note)});
 }
 
-inline void add_bound_oracle(io::Summary& s, std::string id, std::string name,
-                             std::string equation, double value, double tolerance,
-                             std::string note) {
+inline void add_bound_oracle(io::Summary& s, std::string id, std::string name, std::string equation,
+                             double value, double tolerance, std::string note) {
   add_bound_check(s, "oracle", std::move(id), std::move(name), std::move(equation), value,
                   tolerance, std::move(note));
 }

@@ -819,8 +819,7 @@ void run_follow_up(RunContext& ctx, const trainable::ParametrisedNetwork& pnet,
                .tolerance = 0.0,
                .control = io::Control{.label = "η, B fixed (no adaptation)", .value = p_fixed},
                .note = "value: p of χ² for a constant D/(γμ) over the q bins, ≥ 0.01: χ² = " +
-                       fmt(ha.chi2) + " / " +
-                       std::to_string(ha.dof) + ", p = " + fmt(ha.p_value) +
+                       fmt(ha.chi2) + " / " + std::to_string(ha.dof) + ", p = " + fmt(ha.p_value) +
                        "; D/(γμ) = " + fmt(ha.mean_ratio) + " ± " + fmt(ha.mean_ratio_se) +
                        " (target " + fmt(fu.target / fu.mu) + "), range " + fmt(lo) + " … " +
                        fmt(hi) + "; fixed η, B: χ²/dof = " + fmt(hf.chi2) + "/" +
@@ -1121,19 +1120,20 @@ void FokkerPlanckPlan::execute(RunContext& ctx) {
         worst_allow = allow;
       }
     }
-    s.add_check({.id = "dS/dt.central_difference",
-                 .name = "dS_q/dt: central difference of S_q = −∫log p ∂_t p",
-                 .kind = "oracle",
-                 .equation = "(21), (22)",
-                 .comparison = io::Comparison::ratio_to_floor,
-                 .value = worst_gap,
-                 .reference = worst_allow,
-                 .tolerance = 1.0,
-                 .note = "|gap| (value) against its allowance (reference) at the record where their "
-                         "ratio is largest (" +
-                         fmt(worst) +
-                         "); allowance = 2|D(2dt) − D(dt)|/3 + 1e-9 (Σ_stoch + |Σ_learn|) + "
-                         "16ε(|S| + 1)/dt"});
+    s.add_check(
+        {.id = "dS/dt.central_difference",
+         .name = "dS_q/dt: central difference of S_q = −∫log p ∂_t p",
+         .kind = "oracle",
+         .equation = "(21), (22)",
+         .comparison = io::Comparison::ratio_to_floor,
+         .value = worst_gap,
+         .reference = worst_allow,
+         .tolerance = 1.0,
+         .note = "|gap| (value) against its allowance (reference) at the record where their "
+                 "ratio is largest (" +
+                 fmt(worst) +
+                 "); allowance = 2|D(2dt) − D(dt)|/3 + 1e-9 (Σ_stoch + |Σ_learn|) + "
+                 "16ε(|S| + 1)/dt"});
   }
 
   // H-theorem: KL[p‖p_eq] does not increase between records.

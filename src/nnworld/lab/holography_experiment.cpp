@@ -363,16 +363,16 @@ void HolographyPlan::execute(RunContext& ctx) {
     const Eigen::MatrixXd d1 = holography::chain_distance(map_of(t1), e);
     const double err1 = std::max({std::abs(d1(1, 0) - 3.0), std::abs(d1(3, 2) - 7.0),
                                   std::abs(d1(2, 1) - 5.0), std::abs(d1(2, 0) - 9.0)});
-    add_fixed_input_oracle(s, "T10.1", "T10.1 chain lengths of an acyclic network (100)", "(99)-(100)", err1,
-                     1e-12,
-                     "chains 0→1 (3 bulk), 2→3 (7), 1→2 (5), ε = 0.1: max |d − (3, 7, 5, 9 for "
-                     "0→1→2)|");
+    add_fixed_input_oracle(
+        s, "T10.1", "T10.1 chain lengths of an acyclic network (100)", "(99)-(100)", err1, 1e-12,
+        "chains 0→1 (3 bulk), 2→3 (7), 1→2 (5), ε = 0.1: max |d − (3, 7, 5, 9 for "
+        "0→1→2)|");
     const ChainNetwork t2{2, {{0, 1, 3}, {1, 0, 4}}};
     const Eigen::MatrixXd d2 = holography::chain_distance(map_of(t2), e);
     const double corr = std::log(1.0 / (1.0 - std::pow(e, 9))) / std::log(e);
-    add_fixed_input_oracle(s, "T10.2", "T10.2 cycle correction of (100)", "(100)", std::abs(d2(1, 0) - 3.0 - corr),
-                     1e-12,
-                     "chains 0→1 (3) and 1→0 (4): d(1,0) − 3 = log_ε 1/(1 − ε⁹) = " + fmt(corr));
+    add_fixed_input_oracle(
+        s, "T10.2", "T10.2 cycle correction of (100)", "(100)", std::abs(d2(1, 0) - 3.0 - corr),
+        1e-12, "chains 0→1 (3) and 1→0 (4): d(1,0) − 3 = log_ε 1/(1 − ε⁹) = " + fmt(corr));
     const Eigen::MatrixXd wb = map_of(ChainNetwork{4, {{0, 1, 3}, {2, 3, 6}}});
     const Eigen::MatrixXd wa = map_of(ChainNetwork{4, {{0, 3, 4}, {2, 1, 5}}});
     int changed = 0;
@@ -382,11 +382,12 @@ void HolographyPlan::execute(RunContext& ctx) {
     const double err3 = std::abs(wb(1, 0) - std::pow(e, 4)) + std::abs(wb(3, 2) - std::pow(e, 7)) +
                         std::abs(wa(3, 0) - std::pow(e, 5)) + std::abs(wa(1, 2) - std::pow(e, 6)) +
                         std::abs(wa(1, 0)) + std::abs(wa(3, 2));
-    add_fixed_input_oracle(s, "T10.3", "T10.3 reconnection changes four entries of ŵ_∂", "(99)",
-                     err3 + (changed == 4 ? 0.0 : 1.0), 1e-18,
-                     std::to_string(changed) +
-                         " entries changed (4 expected); Σ|ŵ_∂ − ε^{L+1}| over the old and new "
-                         "entries, absolute");
+    add_fixed_input_oracle(
+        s, "T10.3", "T10.3 reconnection changes four entries of ŵ_∂", "(99)",
+        err3 + (changed == 4 ? 0.0 : 1.0), 1e-18,
+        std::to_string(changed) +
+            " entries changed (4 expected); Σ|ŵ_∂ − ε^{L+1}| over the old and new "
+            "entries, absolute");
   }
 
   // ---- the boundary map of the network ----
@@ -403,8 +404,8 @@ void HolographyPlan::execute(RunContext& ctx) {
     std::int64_t longest = 0;
     for (const Chain& ch : net.chains) longest = std::max(longest, ch.bulk);
     const double rel = max_abs(map.transfer - ct) / std::max(max_abs(ct), 1e-300);
-    add_bound_oracle(s, "transfer", "transfer C(ε) of the chains, Schur complement vs closed form", "(99)", rel,
-                     4.0 * static_cast<double>(longest + 2) * kUlp,
+    add_bound_oracle(s, "transfer", "transfer C(ε) of the chains, Schur complement vs closed form",
+                     "(99)", rel, 4.0 * static_cast<double>(longest + 2) * kUlp,
                      "max |C − Σ_chains ε^{L+1}| / max C; bound: one rounding per edge, " +
                          std::to_string(longest + 1) + " edges on the longest chain");
   }
@@ -413,8 +414,8 @@ void HolographyPlan::execute(RunContext& ctx) {
     const Eigen::MatrixXd a = Eigen::MatrixXd::Identity(nb, nb) - map.transfer;
     const double rcond = a.partialPivLu().rcond();
     const double tol = std::max(1e-12, 64.0 * kUlp / rcond);
-    add_bound_oracle(s, "(99)/dense", "(99) by the Schur complement vs the dense inverse of I − εŵ", "(99)",
-                     max_abs(map.w_boundary - dense) / max_abs(dense), tol,
+    add_bound_oracle(s, "(99)/dense", "(99) by the Schur complement vs the dense inverse of I − εŵ",
+                     "(99)", max_abs(map.w_boundary - dense) / max_abs(dense), tol,
                      "max |Δŵ_∂| / max ŵ_∂ at N = " + std::to_string(net.n()) +
                          "; tolerance max(1e-12, 64 u κ(I − C)), κ ≈ " + fmt(1.0 / rcond));
   } else {
@@ -428,22 +429,24 @@ void HolographyPlan::execute(RunContext& ctx) {
   s.observable("chain_lengths.naive", rec.naive);
   s.observable("max_length_error", rec.max_error);
   s.observable("max_length_error_naive", rec.max_naive_error);
-  add_bound_oracle(s, "(100)/recovered", "chain lengths recovered from ŵ_∂ alone", "(100)", rec.max_error, rec.bound,
+  add_bound_oracle(s, "(100)/recovered", "chain lengths recovered from ŵ_∂ alone", "(100)",
+                   rec.max_error, rec.bound,
                    "max |log_ε C_ij − 1 − L| with C = ŵ_∂(I + ŵ_∂)⁻¹; tolerance: the round-off "
                    "bound nb·u·(1+‖ŵ_∂‖₁)²(1+‖C‖₁)·max ŵ_∂ / (C_min |ln ε|)");
-  s.add_check({.id = "(100)/printed",
-               .name = "(100) as printed gives the chain lengths",
-               .kind = "claim",
-               .equation = "(100)",
-               .comparison = io::Comparison::upper_bound,
-               .value = rec.max_naive_error,
-               .reference = 0.0,
-               .tolerance = std::max(rec.bound, 1e-9),
-               .control = io::Control{.label = "lengths from C = ŵ_∂(I + ŵ_∂)⁻¹ (paths of one chain)",
-                                      .value = rec.max_error},
-               .note = "max |log_ε ŵ^∂_ij − 1 − L| over the chains: composite paths and the cycle "
-                       "correction log_ε 1/(1 − ε^Λ) (spec T10.2) enter every entry of a cyclic "
-                       "network"});
+  s.add_check(
+      {.id = "(100)/printed",
+       .name = "(100) as printed gives the chain lengths",
+       .kind = "claim",
+       .equation = "(100)",
+       .comparison = io::Comparison::upper_bound,
+       .value = rec.max_naive_error,
+       .reference = 0.0,
+       .tolerance = std::max(rec.bound, 1e-9),
+       .control = io::Control{.label = "lengths from C = ŵ_∂(I + ŵ_∂)⁻¹ (paths of one chain)",
+                              .value = rec.max_error},
+       .note = "max |log_ε ŵ^∂_ij − 1 − L| over the chains: composite paths and the cycle "
+               "correction log_ε 1/(1 − ε^Λ) (spec T10.2) enter every entry of a cyclic "
+               "network"});
   {
     std::vector<double> index(rec.truth.size());
     std::iota(index.begin(), index.end(), 0.0);
@@ -722,7 +725,8 @@ void HolographyPlan::execute(RunContext& ctx) {
                                         .value = r_cross - 1.96 * r_se},
                  .note = "lower end of the 95 % interval r ± 1.96 se of the Pearson r of dS_x/dt "
                          "and dS_q^∂/dt along the relaxation (delete-one jackknife over replicas): "
-                         "r = " + fmt(r_series) + ", [" + fmt(r_lo) + ", " + fmt(r_hi) +
+                         "r = " +
+                         fmt(r_series) + ", [" + fmt(r_lo) + ", " + fmt(r_hi) +
                          "]; the control's r = " + fmt(r_cross) +
                          " (two independent relaxations)"});
   }
@@ -737,8 +741,8 @@ void HolographyPlan::execute(RunContext& ctx) {
                  .tolerance = 0.0,
                  .control = io::Control{.label = "ΔS_∂ of another event of the same replica",
                                         .value = r_control / se_event},
-                 .note = "z = r/σ of the Pearson r = " + fmt(r_event) + " of ΔS_x and ΔS_q^∂ over " +
-                         std::to_string(eb.size()) +
+                 .note = "z = r/σ of the Pearson r = " + fmt(r_event) +
+                         " of ΔS_x and ΔS_q^∂ over " + std::to_string(eb.size()) +
                          " accepted events, σ = 1/√(n − 3); z ≥ 3. Second half (near "
                          "equilibrium): r = " +
                          fmt(r_event_eq) + " ± " + fmt(se_event_eq) +
@@ -773,22 +777,23 @@ void HolographyPlan::execute(RunContext& ctx) {
     for (double p : pmf) h_pmf.push_back(p);
     s.observable("equilibrium.bulk_entropy_closed_form", holography::histogram_entropy(h_pmf));
     const bool oracle = refused == 0;
-    s.add_check(
-        {.id = "equilibrium.length_variance",
-         .name = "chain lengths reach the uniform-configuration equilibrium",
-         .kind = oracle ? "oracle" : "claim",
-         .equation = "Section 10",
-         .comparison = io::Comparison::z_score,
-         .value = z,
-         .reference = 0.0,
-         .tolerance = 4.0,
-         .no_control = oracle ? "" : "some moves were undone: the uniform law is the only one "
-                                     "computed, with no alternative beside it",
-         .note = "z of the mean per-replica variance of the final lengths, " + fmt(v_mean) + " ± " +
-                 fmt(v_se) + ", against N(m − 1)(m + N)/(m²(m + 1)) = " + fmt(var_th) + " (m = " +
-                 std::to_string(m) + ", N = " + std::to_string(total) + "); " +
-                 std::to_string(events) + " events per replica" +
-                 (oracle ? "" : "; some moves were undone, so the law is not uniform")});
+    s.add_check({.id = "equilibrium.length_variance",
+                 .name = "chain lengths reach the uniform-configuration equilibrium",
+                 .kind = oracle ? "oracle" : "claim",
+                 .equation = "Section 10",
+                 .comparison = io::Comparison::z_score,
+                 .value = z,
+                 .reference = 0.0,
+                 .tolerance = 4.0,
+                 .no_control = oracle ? ""
+                                      : "some moves were undone: the uniform law is the only one "
+                                        "computed, with no alternative beside it",
+                 .note = "z of the mean per-replica variance of the final lengths, " + fmt(v_mean) +
+                         " ± " + fmt(v_se) +
+                         ", against N(m − 1)(m + N)/(m²(m + 1)) = " + fmt(var_th) +
+                         " (m = " + std::to_string(m) + ", N = " + std::to_string(total) + "); " +
+                         std::to_string(events) + " events per replica" +
+                         (oracle ? "" : "; some moves were undone, so the law is not uniform")});
     std::vector<double> k_axis, freq, ref;
     const std::int64_t k_max =
         std::min<std::int64_t>(total, static_cast<std::int64_t>(mean_len * 6.0 + 10.0));
@@ -816,7 +821,8 @@ void HolographyPlan::execute(RunContext& ctx) {
     s.observable("final.chain_lengths.true", frec.truth);
     s.observable("final.chain_lengths.recovered", frec.recovered);
     s.observable("final.max_length_error", frec.max_error);
-    add_bound_oracle(s, "(100)/recovered_after", "chain lengths recovered after reconnection (replica 0)", "(100)",
+    add_bound_oracle(s, "(100)/recovered_after",
+                     "chain lengths recovered after reconnection (replica 0)", "(100)",
                      frec.max_error, frec.bound,
                      "as above, on the network after " + std::to_string(events) + " events");
     std::vector<double> gx, gy;

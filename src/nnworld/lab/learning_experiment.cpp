@@ -64,6 +64,7 @@ struct LearningPlan final : Plan {
   std::int64_t sample_every = 1;
   thermo::AisOptions ais;
   double delta = 0.05;
+  int first_law_particles = 64;
   std::int64_t bootstrap = 2000;
 
   void execute(RunContext& ctx) override;
@@ -124,8 +125,13 @@ std::unique_ptr<Plan> configure_learning(Config& c, const RunOptions& options) {
   a.newton = plan->gauss.newton;
   a.seed = options.seed;
   plan->delta =
-      c.get<double>("first_law.delta", 0.05, "β₁,₂ = β(1 ∓ δ) for the first law dU = T dS_x",
+      c.get<double>("first_law.delta", 0.05,
+                    "β₁,₂ = β(1 ∓ δ) for the identity dU = T dS_x along β at the trained network",
                     Range::between(1e-6, 0.5));
+  plan->first_law_particles = static_cast<int>(c.get<std::int64_t>(
+      "first_law.particles", a.particles,
+      "AIS particles of the two estimates at β₁,₂ (their standard error sets the check's power)",
+      Range::between(2, 1e7)));
   plan->bootstrap = c.get<std::int64_t>("second_law.bootstrap", 2000,
                                         "bootstrap resamples of the per-window slopes dS_x/dt",
                                         Range::between(10, 1e7));
@@ -373,17 +379,18 @@ void LearningPlan::second_law(RunContext& ctx, const Series& s) const {
                 "β = %g); fraction of windows with dS_x/dt > 0: %.3f",
                 lo, hi, static_cast<long long>(bootstrap), mean, m,
                 static_cast<long long>(segment_steps), beta, positive);
-  sum.add_check({.id = "(15)/second_law",
-                 .name = "second law of learning dS_x/dt ≤ 0",
-                 .kind = "claim",
-                 .equation = "(15)",
-                 .comparison = io::Comparison::upper_bound,
-                 .value = hi,
-                 .reference = 0.0,
-                 .tolerance = 0.0,
-                 .control = io::Control{.label = "the opposite law dS_x/dt ≥ 0 (time-reversed series)",
-                                        .value = -lo},
-                 .note = note});
+  sum.add_check(
+      {.id = "(15)/second_law",
+       .name = "second law of learning dS_x/dt ≤ 0",
+       .kind = "claim",
+       .equation = "(15)",
+       .comparison = io::Comparison::upper_bound,
+       .value = hi,
+       .reference = 0.0,
+       .tolerance = 0.0,
+       .control = io::Control{.label = "the opposite law dS_x/dt ≥ 0 (time-reversed series)",
+                              .value = -lo},
+       .note = note});
 }
 
 // First law of learning (16)–(17): between learning equilibria at constant T, dF = 0, so
@@ -397,8 +404,9 @@ void LearningPlan::first_law_of_learning(RunContext& ctx, const Series& s) const
   auto& sum = ctx.summary();
   const std::size_t last = s.sampled_step.size();
   if (last < 2) {
-    sum.add_note("first law of learning (16)–(17) not measured: fewer than two AIS estimates "
-                 "during training (sampling.enabled, sampling.every)");
+    sum.add_note(
+        "first law of learning (16)–(17) not measured: fewer than two AIS estimates "
+        "during training (sampling.enabled, sampling.every)");
     return;
   }
   const std::size_t a = 0, b = last - 1;
@@ -523,8 +531,9 @@ void LearningPlan::first_law(RunContext& ctx) const {
                                   t_mid * (std::abs(l1.entropy) + std::abs(l2.entropy)));
     add("laplace", l1.mean_loss, l2.mean_loss, l1.entropy, l2.entropy, round, " + 1e-12 rounding");
   } else {
-    sum.add_note("dU = T dS_x along β (Laplace) not checked: no fixed point found, or a zero mode "
-                 "of Ĝ");
+    sum.add_note(
+        "dU = T dS_x along β (Laplace) not checked: no fixed point found, or a zero mode "
+        "of Ĝ");
   }
   if (net.n() <= kQuadratureLimit) {
     const auto q1 = thermo::quadrature(net, b1), q2 = thermo::quadrature(net, b2);
@@ -538,6 +547,7 @@ void LearningPlan::first_law(RunContext& ctx) const {
   }
   if (sampling) {
     thermo::AisOptions o = ais;
+    o.particles = first_law_particles;
     o.beta = b1;
     const auto a1 = thermo::ais_log_z(net, o);
     o.beta = b2;  // same seed: common random numbers for the two temperatures

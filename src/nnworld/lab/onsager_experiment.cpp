@@ -200,15 +200,15 @@ void OnsagerPlan::execute(RunContext& ctx) {
   s.observable("relative.paper_eq91_vs_einstein_hilbert", rel_91_r);
   const std::string scale_name = n == 3 ? "|∫√gL_ΓΓ|" : "∫√g(|R| + |L_ΓΓ|)";
 
-  add_bound_oracle(s, "T9.2/identity", "∫√gR = ∫√gL_ΓΓ on the torus (corrected (92), T9.2)", "(89)–(92), spec §8",
-                   rel_r_gg, kIdentityTolerance,
+  add_bound_oracle(s, "T9.2/identity", "∫√gR = ∫√gL_ΓΓ on the torus (corrected (92), T9.2)",
+                   "(89)–(92), spec §8", rel_r_gg, kIdentityTolerance,
                    "|∫√gR − ∫√gL_ΓΓ| / " + scale_name + " with ∫√gR = " + fmt(a.sqrt_g_r) +
                        ", ∫√gL_ΓΓ = " + fmt(a.sqrt_g_l_gamma_gamma) + " on " +
                        std::to_string(points) + "^" + std::to_string(n) + " points over [0, 2π)^" +
                        std::to_string(n));
   if (n == 2) {
-    add_bound_oracle(s, "T9.2/gauss_bonnet", "Gauss–Bonnet ∫√gR = 0 on T²", "T9.2", std::abs(a.sqrt_g_r) / abs_r,
-                     kGaussBonnetTolerance,
+    add_bound_oracle(s, "T9.2/gauss_bonnet", "Gauss–Bonnet ∫√gR = 0 on T²", "T9.2",
+                     std::abs(a.sqrt_g_r) / abs_r, kGaussBonnetTolerance,
                      "|∫√gR| / ∫√g|R| with ∫√gR = " + fmt(a.sqrt_g_r) + ", ∫√g|R| = " + fmt(abs_r));
   }
   if (metric_kind == "conformal") {
@@ -229,7 +229,8 @@ void OnsagerPlan::execute(RunContext& ctx) {
                        std::abs(a.sqrt_g_r / (cr * j) - 1.0), kConformalTolerance,
                        "∫√gR = " + fmt(a.sqrt_g_r) + ", 2J = " + fmt(cr * j));
     }
-    add_bound_oracle(s, "T9.2/conformal_L91", "conformal ∫√gL_(91) = " + fmt(c91) + (n == 3 ? "∫e^φ|∇φ|²" : "∫|∇φ|²"),
+    add_bound_oracle(s, "T9.2/conformal_L91",
+                     "conformal ∫√gL_(91) = " + fmt(c91) + (n == 3 ? "∫e^φ|∇φ|²" : "∫|∇φ|²"),
                      "spec §8 closed form", std::abs(a.sqrt_g_l_onsager_printed / (c91 * j) - 1.0),
                      kConformalTolerance,
                      "n = " + nn + ": ∫√gL_(91) = " + fmt(a.sqrt_g_l_onsager_printed) + ", " +
@@ -322,7 +323,8 @@ void OnsagerPlan::execute(RunContext& ctx) {
                    info("∫√gL_(91) per seed", "integral", "line", "seeds/seed",
                         "integrals per seed", "∫√gL_(91)"));
   add_bound_oracle(
-      s, "T9.2/identity/seeds", "∫√gR = ∫√gL_ΓΓ for every seed", "(89)–(92), T9.2", worst, kIdentityTolerance,
+      s, "T9.2/identity/seeds", "∫√gR = ∫√gL_ΓΓ for every seed", "(89)–(92), T9.2", worst,
+      kIdentityTolerance,
       "largest relative difference over " + std::to_string(seed_axis.size()) + " seeds");
 }
 

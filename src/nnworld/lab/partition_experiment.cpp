@@ -411,7 +411,8 @@ void PartitionPlan::execute(RunContext& ctx) {
                    .value = e0.mean_loss,
                    .reference = u_fd,
                    .tolerance = 1e-5,
-                   .note = "β = " + fmt(bd) + ": U = ⟨H⟩ by cubature (value) against the central "
+                   .note = "β = " + fmt(bd) +
+                           ": U = ⟨H⟩ by cubature (value) against the central "
                            "difference −∂β log Z (reference, h = 1e-3 β)"});
     } catch (const Divergence&) {
       throw;
@@ -440,8 +441,8 @@ void PartitionPlan::decomposition_checks(RunContext& ctx) const {
       const thermo::PartitionEstimate e =
           lap ? thermo::laplace(nw, b, gaussian) : thermo::paper_eq7(nw, b, gaussian);
       if (e.status != "ok") {
-        throw Error("decomposition (12)", "the Gaussian integral does not exist (" + e.status +
-                                              ") at β = " + fmt(b));
+        throw Error("decomposition (12)",
+                    "the Gaussian integral does not exist (" + e.status + ") at β = " + fmt(b));
       }
       return e.log_z;
     };
@@ -493,8 +494,9 @@ void PartitionPlan::decomposition_checks(RunContext& ctx) const {
   }
   if (uses("laplace") && net.n() <= kAnalysisLimit) {
     if (net.mass != 0.0) {
-      s.add_note("(12) for the Laplace form not checked: with m ≠ 0, H(x*) = −(m/2)|x*|² "
-                 "depends on q and the form does not decompose (spec §2a)");
+      s.add_note(
+          "(12) for the Laplace form not checked: with m ≠ 0, H(x*) = −(m/2)|x*|² "
+          "depends on q and the form does not decompose (spec §2a)");
     } else {
       try {
         const auto d =
@@ -543,8 +545,8 @@ void PartitionPlan::decomposition_checks(RunContext& ctx) const {
                    .tolerance = 3.0,
                    .control = control(eq7k ? eq7k->value / se : 0.0),
                    .no_control = eq7 ? "" : eq7_missing,
-                   .note = "z = ∂q U / se, ∂q U = " + fmt(d) + " ± " + fmt(se) + " at β = " +
-                           fmt(bd) + " by a central difference (k = " + fmt(k) +
+                   .note = "z = ∂q U / se, ∂q U = " + fmt(d) + " ± " + fmt(se) +
+                           " at β = " + fmt(bd) + " by a central difference (k = " + fmt(k) +
                            ") of AIS ⟨H⟩; |z| ≤ 3; the control is the printed (7)'s ∂β∂q(βF_7) "
                            "over the same se"});
     } catch (const Divergence&) {

@@ -539,24 +539,24 @@ void QuantumPlan::run_interference(RunContext& ctx) const {
   // interfere whatever the theory says. The row checks the fringe detector both ways: the
   // classical replicas must show no excess at k_f (z ≤ 5), and the Schrödinger two packets with
   // ħ′, read by the same detector over the same noise, must (the control fails the bound).
-  s.add_check({.id = "interference.langevin_control",
-               .name = "Langevin control (particles on an analytic F, not networks): no fringes at "
-                       "2πħ′/|ΔP|",
-               .kind = "oracle",
-               .equation = "follow-up claim 2; spec §10 test 3",
-               .comparison = io::Comparison::upper_bound,
-               .value = r.z[b],
-               .reference = 0.0,
-               .tolerance = 5.0,
-               .control = io::Control{.label = "Schrödinger two packets with ħ′ (a wave)",
-                                      .value = wave_amp / r.noise[b]},
-               .note = "z = |φ̂(k_f) − φ_env(k_f)|/noise at the largest overlap (t = " +
-                       fmt(r.time[b]) + ", B = " + fmt(r.overlap[b]) + "): |φ̂(k_f)| = " +
-                       fmt(r.amplitude[b]) + ", noise " + fmt(r.noise[b]) + ", k_f = " +
-                       fmt(r.fringe_wavenumber) + ", spacing " + fmt(r.fringe_spacing) +
-                       "; max z over the scan and records " + fmt(scan_max) +
-                       "; the Schrödinger two packets (ħ′ = " + fmt(r.hbar_prime) +
-                       ") have |φ(k_f)| = " + fmt(wave_amp) + " and period " + fmt(wave_period)});
+  s.add_check(
+      {.id = "interference.langevin_control",
+       .name = "Langevin control (particles on an analytic F, not networks): no fringes at "
+               "2πħ′/|ΔP|",
+       .kind = "oracle",
+       .equation = "follow-up claim 2; spec §10 test 3",
+       .comparison = io::Comparison::upper_bound,
+       .value = r.z[b],
+       .reference = 0.0,
+       .tolerance = 5.0,
+       .control = io::Control{.label = "Schrödinger two packets with ħ′ (a wave)",
+                              .value = wave_amp / r.noise[b]},
+       .note = "z = |φ̂(k_f) − φ_env(k_f)|/noise at the largest overlap (t = " + fmt(r.time[b]) +
+               ", B = " + fmt(r.overlap[b]) + "): |φ̂(k_f)| = " + fmt(r.amplitude[b]) + ", noise " +
+               fmt(r.noise[b]) + ", k_f = " + fmt(r.fringe_wavenumber) + ", spacing " +
+               fmt(r.fringe_spacing) + "; max z over the scan and records " + fmt(scan_max) +
+               "; the Schrödinger two packets (ħ′ = " + fmt(r.hbar_prime) +
+               ") have |φ(k_f)| = " + fmt(wave_amp) + " and period " + fmt(wave_period)});
 }
 
 void QuantumPlan::run_real_time(RunContext& ctx) const {
@@ -675,7 +675,8 @@ void QuantumPlan::run_real_time(RunContext& ctx) const {
       scale = std::max(scale, std::abs(ser.production[j]));
     }
     const double tol = 1e-6 * (1.0 + scale);
-    add_bound_oracle(s, "entropy_production", "entropy production 2γ⟨∇²F̃⟩_p = dS_q/dt", "(21), spec §4", dev, tol,
+    add_bound_oracle(s, "entropy_production", "entropy production 2γ⟨∇²F̃⟩_p = dS_q/dt",
+                     "(21), spec §4", dev, tol,
                      "max_t |formula − 4-point difference of S_q| (step dt/8: truncation "
                      "O(dt⁴), splitting O(dt²/64)·|X|, rounding ε/dt); tolerance "
                      "1e-6(1 + max|dS/dt|)");
@@ -699,12 +700,14 @@ void QuantumPlan::run_real_time(RunContext& ctx) const {
     for (int a = 0; a < dims; ++a) {
       e_exact += momentum[a] * momentum[a] / (2 * M) + hb * hb / (8 * M * width[a] * width[a]);
     }
-    add_bound_oracle(s, "T5.3/variance", "T5.3 free spreading: Var = σ₀²(1 + τ²)", "(34)", dvar, 1e-10,
+    add_bound_oracle(s, "T5.3/variance", "T5.3 free spreading: Var = σ₀²(1 + τ²)", "(34)", dvar,
+                     1e-10,
                      "max over frames and axes of |Var/closed form − 1|, τ = ħt/(2Mσ₀²); "
                      "the kinetic propagator is exact for V = 0 (spec: 1e-10)");
     add_bound_oracle(s, "T5.3/mean", "T5.3 free spreading: ⟨q⟩ = c + (P/M)t", "(34)", dmean, 1e-10,
                      "group velocity u = 2γ∇F = P/M");
-    add_bound_oracle(s, "T5.3/entropy_production", "T5.3 entropy production (ħ/2Mσ₀²)τ/(1 + τ²)", "spec §4", dprod, 1e-8,
+    add_bound_oracle(s, "T5.3/entropy_production", "T5.3 entropy production (ħ/2Mσ₀²)τ/(1 + τ²)",
+                     "spec §4", dprod, 1e-8,
                      "2γ⟨∇²F⟩_p against the closed form, summed over axes (spec: 1e-5 for "
                      "the numerical derivative; the formula is exact up to rounding)");
     s.add_check({.id = "T5.3/energy",
@@ -747,10 +750,12 @@ void QuantumPlan::run_real_time(RunContext& ctx) const {
       e_exact += hb * hb / (8 * M * width[a] * width[a]) + momentum[a] * momentum[a] / (2 * M) +
                  0.5 * M * w * w * (centre[a] * centre[a] + width[a] * width[a]);
     }
-    add_bound_oracle(s, "T5.4/mean", "T5.4 harmonic: ⟨q⟩ = c cos ωt + (P/Mω) sin ωt", "(34)", dmean, tol_mean,
+    add_bound_oracle(s, "T5.4/mean", "T5.4 harmonic: ⟨q⟩ = c cos ωt + (P/Mω) sin ωt", "(34)", dmean,
+                     tol_mean,
                      "max over frames and axes; tolerance from the Strang phase error "
                      "4(ωdt)²(ωT/24 + 1/8)·amplitude");
-    add_bound_oracle(s, "T5.4/variance", "T5.4 harmonic: Var = σ²cos²ωt + (ħ/2Mωσ)²sin²ωt", "(34)", dvar, tol_var,
+    add_bound_oracle(s, "T5.4/variance", "T5.4 harmonic: Var = σ²cos²ωt + (ħ/2Mωσ)²sin²ωt", "(34)",
+                     dvar, tol_var,
                      "max over frames and axes (constant σ² = ħ/(2Mω) for a coherent "
                      "state); tolerance 4(ωdt)²(ωT/24 + 1/8)·max(σ², (ħ/2Mωσ)²)");
     const double tol_e = 1e-10 * (1 + std::abs(e_exact));
@@ -952,7 +957,8 @@ void QuantumPlan::run_bridge(RunContext& ctx) const {
       scale = std::max(scale, std::abs(ser.production[j]));
     }
     const double tol = 3.0 * df * df / 6.0 * s3 + 1e-9 * (1.0 + scale);
-    add_bound_oracle(s, "bridge/entropy_production", "bridge: entropy production formula = dS_q/dt", "(32), spec §5", dev, tol,
+    add_bound_oracle(s, "bridge/entropy_production", "bridge: entropy production formula = dS_q/dt",
+                     "(32), spec §5", dev, tol,
                      "interior frames; tolerance 3(Δt²/6)max|S'''| (S''' from third "
                      "differences of the frames) + 1e-9");
   }
@@ -966,7 +972,8 @@ void QuantumPlan::run_bridge(RunContext& ctx) const {
         grid, k, potential, a.p, b.p, c2.p, a.F, b.F, c2.F, df, true, 4, 1e-3);
     const double worst = std::max(r.continuity, r.hamilton_jacobi);
     const double tol = 1e-3;
-    add_bound_oracle(s, "bridge/full_system", "bridge: (p, F) solves the full (32) and (30)/μ", "(32), (30)", worst, tol,
+    add_bound_oracle(s, "bridge/full_system", "bridge: (p, F) solves the full (32) and (30)/μ",
+                     "(32), (30)", worst, tol,
                      "relative residual at t = " + fmt(ser.time[j]) +
                          " (frames t ± Δt, 4th-order FD in q) where p > 1e-3 max p: (32) " +
                          fmt(r.continuity) + ", (30)/μ " + fmt(r.hamilton_jacobi) +
@@ -987,10 +994,11 @@ void QuantumPlan::run_bridge(RunContext& ctx) const {
       }
     }
     const double tol = 1e-9;
-    add_bound_oracle(s, "bridge/mean", "bridge V = 0: mean of p(t) (heat kernels)", "spec §5", dmean, tol,
+    add_bound_oracle(s, "bridge/mean", "bridge V = 0: mean of p(t) (heat kernels)", "spec §5",
+                     dmean, tol,
                      "exact heat kernels in Fourier space; rounding and periodic tails");
-    add_bound_oracle(s, "bridge/variance", "bridge V = 0: variance of p(t) (heat kernels)", "spec §5", dvar, tol,
-                     "Var = AB/(A + B), A = σ² + 2κt, B = r² + 2κ(T − t)");
+    add_bound_oracle(s, "bridge/variance", "bridge V = 0: variance of p(t) (heat kernels)",
+                     "spec §5", dvar, tol, "Var = AB/(A + B), A = σ² + 2κt, B = r² + 2κ(T − t)");
   }
 }
 

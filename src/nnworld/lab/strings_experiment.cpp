@@ -201,8 +201,8 @@ std::unique_ptr<Plan> configure_strings(Config& c, const RunOptions& options) {
 void fixed_input_checks(io::Summary& s) {
   auto bound = [&](std::string id, std::string name, std::string equation, double value,
                    double tolerance, std::string note) {
-    add_fixed_input_oracle(s, std::move(id), std::move(name), std::move(equation), value,
-                           tolerance, std::move(note));
+    add_fixed_input_oracle(s, std::move(id), std::move(name), std::move(equation), value, tolerance,
+                           std::move(note));
   };
   // T7.3: the semi-discrete (61) against pure advection (first order in 1/α) and against the
   // advection–diffusion model (second order), τ = 2, against the spec's scipy expm numbers,
@@ -247,7 +247,8 @@ void fixed_input_checks(io::Summary& s) {
     };
     ratio_check("T7.3/first_order", "T7.3 first order: err(32)/err(64) (→ 2)",
                 e[2].pure / e[3].pure, 0.106, 5e-4, 0.057, 5e-4, "against pure advection");
-    ratio_check("T7.3/second_order", "T7.3 advection–diffusion model second order: err(32)/err(64) (→ 4)",
+    ratio_check("T7.3/second_order",
+                "T7.3 advection–diffusion model second order: err(32)/err(64) (→ 4)",
                 e[2].diffusion / e[3].diffusion, 2.3e-3, 5e-5, 7.1e-4, 5e-6,
                 "against the advection–diffusion model");
     s.observable("t7_3.pure", std::vector<double>{e[0].pure, e[1].pure, e[2].pure, e[3].pure});
@@ -385,12 +386,13 @@ void StringsPlan::execute(RunContext& ctx) {
     }
     s.observable("wave_residual", wr);
     s.observable("dalembert_error", de);
-    add_bound(s, exact, "T8.1/wave_identity", "T8.1 lattice wave identity x̄(t+1) − 2x̄(t) + x̄(t−1) = (π+πᵀ−2I)x̄(t)",
-              "(68), (73)", wr, 1e-14,
+    add_bound(s, exact, "T8.1/wave_identity",
+              "T8.1 lattice wave identity x̄(t+1) − 2x̄(t) + x̄(t−1) = (π+πᵀ−2I)x̄(t)", "(68), (73)",
+              wr, 1e-14,
               "max over t, d relative to max|x̄^(d)|; exact for linear f (rounding, spec 2e-16)" +
                   std::string(exact ? "" : "; f or the weight scale make it a measured claim"));
-    add_bound(s, exact, "T8.1/dalembert_lattice", "T8.1 d'Alembert x̄ = ½[φ(σ−τ) + φ(σ+τ)] (lattice shifts)", "(68)", de,
-              1e-14 * amp,
+    add_bound(s, exact, "T8.1/dalembert_lattice",
+              "T8.1 d'Alembert x̄ = ½[φ(σ−τ) + φ(σ+τ)] (lattice shifts)", "(68)", de, 1e-14 * amp,
               "φ = x̄^(d)(0) shifted by t sites along each cycle; bitwise for linear f, scale 1");
     // T2.1: the right-mover replica mean is x̄(t) = π^t x̄(0) exactly (a copy of numbers), and
     // π^P = I for P the lcm of the cycle lengths (checked when P ≤ steps).
@@ -417,8 +419,9 @@ void StringsPlan::execute(RunContext& ctx) {
           }
         }
       }
-      add_bound(s, exact, "T2.1/replica_shift", "T2.1 x̄^(d−)(t) = π^t x̄^(d−)(0) (replica means, every t)", "(1), (60)",
-                e21, 0.0, "max |difference|; the map only copies numbers: tolerance 0");
+      add_bound(s, exact, "T2.1/replica_shift",
+                "T2.1 x̄^(d−)(t) = π^t x̄^(d−)(0) (replica means, every t)", "(1), (60)", e21, 0.0,
+                "max |difference|; the map only copies numbers: tolerance 0");
       if (period <= st.steps) {
         add_bound(s, exact, "T2.1/period",
                   "T2.1 π^P = I, P = lcm of the cycle lengths = " + std::to_string(period), "(60)",
@@ -436,8 +439,10 @@ void StringsPlan::execute(RunContext& ctx) {
       s.observable("shift_error_analytic", es);
       const std::string why =
           "φ evaluated at the lattice points σ_{k∓t}: bitwise for linear f (spec 1e-14)";
-      add_bound(s, exact, "T7.2/shift", "T7.2 exact shift x̄^(d−)(t) = φ_d(σ − τ)", "(61)–(63)", es, tol, why);
-      add_bound(s, exact, "T8.1/dalembert_analytic", "T8.1 d'Alembert against the analytic bumps", "(68), (73)", ea, tol, why);
+      add_bound(s, exact, "T7.2/shift", "T7.2 exact shift x̄^(d−)(t) = φ_d(σ − τ)", "(61)–(63)", es,
+                tol, why);
+      add_bound(s, exact, "T8.1/dalembert_analytic", "T8.1 d'Alembert against the analytic bumps",
+                "(68), (73)", ea, tol, why);
     } else {
       s.add_note(
           "noise > 0: the analytic T7.2/T8.1 forms are replaced by the lattice shift of "
@@ -460,7 +465,8 @@ void StringsPlan::execute(RunContext& ctx) {
                         "line", "tau"));
   if (linear) {
     const double tol = (discrete && st.weight_scale == 1.0 ? 0.0 : 1e-13) * std::max(1.0, xmax);
-    add_bound_oracle(s, "(49)/linear", "(49)–(50) linear f: the replica mean follows the linear map", "(49)–(52)",
+    add_bound_oracle(s, "(49)/linear",
+                     "(49)–(50) linear f: the replica mean follows the linear map", "(49)–(52)",
                      run.linearisation_drift, tol,
                      "the mean commutes with a linear map: 0 for the discrete map (copies), "
                      "rounding otherwise");
@@ -518,8 +524,8 @@ void StringsPlan::execute(RunContext& ctx) {
       s.observable("rk4_vs_exact", run.rk4_vs_exact);
       s.observable("rk4_error_bound", bound);
       const double tol = 1.5 * bound + 1e-12 * std::max(1.0, xmax);
-      add_bound_oracle(s, "rk4.poisson_kernel", "RK4 of (61)/(69)–(70) against the Poisson kernel", "(61), (69)–(70)",
-                       run.rk4_vs_exact, tol,
+      add_bound_oracle(s, "rk4.poisson_kernel", "RK4 of (61)/(69)–(70) against the Poisson kernel",
+                       "(61), (69)–(70)", run.rk4_vs_exact, tol,
                        "max over t, d, chirality; tolerance 1.5 × the modal bound "
                        "(1/L)Σ_n|a_n||R(z_n)^{st} − e^{z_n st}| + 1e-12 (rounding)");
     }
@@ -533,8 +539,9 @@ void StringsPlan::execute(RunContext& ctx) {
     s.observable("damped_wave_residual.corrected", w.corrected);
     s.observable("damped_wave_residual.paper_sign", w.paper_sign);
     s.observable("damped_wave_residual.undamped", w.undamped);
-    add_bound(s, exact, "T8.2/run", "T8.2 damped lattice wave ∂²x̄ + αĜ∂x̄ + α²Ĝx̄ = 0 (exact derivatives)",
-              "spec §7a", w.corrected, 1e-12,
+    add_bound(s, exact, "T8.2/run",
+              "T8.2 damped lattice wave ∂²x̄ + αĜ∂x̄ + α²Ĝx̄ = 0 (exact derivatives)", "spec §7a",
+              w.corrected, 1e-12,
               "x̄^(0) with ∂_τ, ∂²_τ from the ODE right-hand sides (no finite differences), "
               "relative to max|∂²_τx̄|: rounding");
     const io::Control damped{.label = "the damped lattice wave ∂²x̄ + αĜ∂x̄ + α²Ĝx̄ = 0 (spec §7a)",
@@ -595,8 +602,9 @@ void StringsPlan::execute(RunContext& ctx) {
     ctx.record_array("dispersion/omega_theory", d.omega_theory,
                      info("2α sin(k/2)", "ω", "line", "dispersion/k", "dispersion", "2α sin(k/2)"));
     if (discrete) {
-      add_bound(s, exact, "T8.3/dispersion", "T8.3 dispersion ω(k) = 2α sin(k/2) of the discrete average",
-                "(73), spec §7a", d.error, 1e-10,
+      add_bound(s, exact, "T8.3/dispersion",
+                "T8.3 dispersion ω(k) = 2α sin(k/2) of the discrete average", "(73), spec §7a",
+                d.error, 1e-10,
                 "lattice estimator on the significant modes (rms ≥ 1e-3 of the largest), "
                 "max |ω − 2α sin(k/2)|/α; exact up to rounding for a_k(t) = cos(kt)a_k(0)");
     } else {
@@ -625,7 +633,8 @@ void StringsPlan::execute(RunContext& ctx) {
       ctx.record_array("dispersion/chiral_damping_theory", c.damping_theory,
                        info("α(1 − cos k)", "γ", "line", "dispersion/k", "chiral", "α(1 − cos k)"));
       if (exact) {
-        add_bound_oracle(s, "chiral_modes.rk4", "chiral modes of x̄⁻ against the RK4 amplification R(z)^s", "(61), (69)",
+        add_bound_oracle(s, "chiral_modes.rk4",
+                         "chiral modes of x̄⁻ against the RK4 amplification R(z)^s", "(61), (69)",
                          c.error_rk4, 1e-9,
                          "measured complex rate vs α·s·log R(z), z = (e^{−ik} − 1)/s: rounding "
                          "(significant modes)");
@@ -645,11 +654,12 @@ void StringsPlan::execute(RunContext& ctx) {
       e3 = std::max(e3, std::abs(alpha * alpha * ev[k] - alpha * alpha * ref[k]));
     }
     const double nn = std::max(1.0, static_cast<double>(n) / 256.0);
-    add_bound_oracle(s, "T7.1/spectrum", "T7.1 spectrum of Ĝ(π) = ∪_cycles 4 sin²(πn/L)", "(67)", e1, 1e-12 * nn,
+    add_bound_oracle(s, "T7.1/spectrum", "T7.1 spectrum of Ĝ(π) = ∪_cycles 4 sin²(πn/L)", "(67)",
+                     e1, 1e-12 * nn,
                      "dense eigenvalues of network::g_matrix (linear f, w = π) vs closed form; "
                      "tolerance 1e-12 (spec, N = 256) × N/256");
-    add_bound_oracle(s, "T8.3/eigenfrequencies", "T8.3 eigenfrequencies of −α²Ĝ = [2α sin(πn/L)]²", "(73)", e3,
-                     1e-10 * nn * std::max(1.0, alpha * alpha / 256.0),
+    add_bound_oracle(s, "T8.3/eigenfrequencies", "T8.3 eigenfrequencies of −α²Ĝ = [2α sin(πn/L)]²",
+                     "(73)", e3, 1e-10 * nn * std::max(1.0, alpha * alpha / 256.0),
                      "tolerance 1e-10 (spec, N = 256, α = 16) scaled by N/256 and α²/256");
     std::vector<double> w;
     for (double v : ev) w.push_back(alpha * std::sqrt(std::max(0.0, v)));
@@ -743,8 +753,8 @@ void StringsPlan::execute(RunContext& ctx) {
                      info("η-contracted E_η = −E^0 + Σ_d E^d", "E", "line", "energy/tau", "energy",
                           "η-contracted"));
     if (discrete) {
-      add_bound(s, exact, "energy.leapfrog", "string energy conserved (staggered leapfrog form)", "(73), (76)",
-                a.energy_drift, 1e-12,
+      add_bound(s, exact, "energy.leapfrog", "string energy conserved (staggered leapfrog form)",
+                "(73), (76)", a.energy_drift, 1e-12,
                 "max_μ,t |E_{t+½} − E_{½}|/E_{½}: an exact invariant of x(t+1) − 2x(t) + x(t−1) = "
                 "−Ĝx(t); rounding of N-term sums");
     } else {
@@ -771,22 +781,24 @@ void StringsPlan::execute(RunContext& ctx) {
     ctx.record_array("sign_control/max_paper", c.max_paper,
                      info("max|x| of ∂²_τx = +α²Ĝx (paper (78)); NaN after 1e150", "max|x|", "logy",
                           "sign_control/tau", "sign_control", "paper +α²Ĝ"));
-    add_bound_oracle(s, "sign_control.energy", "corrected sign ∂²_τx = −α²Ĝx: leapfrog energy conserved", "(73)",
+    add_bound_oracle(s, "sign_control.energy",
+                     "corrected sign ∂²_τx = −α²Ĝx: leapfrog energy conserved", "(73)",
                      c.energy_drift, 1e-12,
                      "staggered energy of Störmer–Verlet (h = 1/(α·" +
                          std::to_string(control_substeps) + ")): exact invariant, rounding");
     s.observable("sign_control.l2_ratio", c.l2_ratio);
-    add_bound_oracle(s, "sign_control.bounded", "corrected sign ∂²_τx = −α²Ĝx stays bounded: ‖x(τ)‖₂ ≤ ‖x(0)‖₂", "(73)",
+    add_bound_oracle(s, "sign_control.bounded",
+                     "corrected sign ∂²_τx = −α²Ĝx stays bounded: ‖x(τ)‖₂ ≤ ‖x(0)‖₂", "(73)",
                      c.l2_ratio - 1.0, 1e-12,
                      "max_τ ‖x‖₂/‖x(0)‖₂ − 1: every eigenmode of Ĝ is a·cos(nθ) for this "
                      "leapfrog start; max_τ max|x| / max|x(0)| = " +
                          fmt(c.bound_ratio));
-    add_claim(
-        s, "(78)/paper_sign/bounded", "paper (78) sign ∂²_τx = +α²Ĝx gives a wave (stays bounded)",
-        "(78)", c.paper_ratio, 2.0,
-        io::Control{.label = "corrected sign ∂²_τx = −α²Ĝx", .value = c.bound_ratio},
-        "max_τ max|x| / max|x(0)| = " + fmt(c.paper_ratio) + "; growth rate " + fmt(c.growth_rate) +
-            " per unit τ (theory " + fmt(c.growth_theory) + " ≈ 2α): elliptic, spec §0 item 8");
+    add_claim(s, "(78)/paper_sign/bounded",
+              "paper (78) sign ∂²_τx = +α²Ĝx gives a wave (stays bounded)", "(78)", c.paper_ratio,
+              2.0, io::Control{.label = "corrected sign ∂²_τx = −α²Ĝx", .value = c.bound_ratio},
+              "max_τ max|x| / max|x(0)| = " + fmt(c.paper_ratio) + "; growth rate " +
+                  fmt(c.growth_rate) + " per unit τ (theory " + fmt(c.growth_theory) +
+                  " ≈ 2α): elliptic, spec §0 item 8");
   }
 }
 

@@ -370,9 +370,9 @@ Vector mixed_derivative_eq7(double beta, const Vector& lambda, double m) {
 }
 
 // (12) by the 4-point central difference of βF = −log Z in (β, q) at q = 1 (partition.hpp).
-MixedDerivative mixed_derivative(const network::Network& net, double beta, double beta_step,
-                                 double q_step,
-                                 const std::function<double(const network::Network&, double)>& log_z) {
+MixedDerivative mixed_derivative(
+    const network::Network& net, double beta, double beta_step, double q_step,
+    const std::function<double(const network::Network&, double)>& log_z) {
   detail::check_beta(beta, "thermo::mixed_derivative");
   if (!(beta_step > 0.0 && beta_step < 1.0) || !(q_step > 0.0 && q_step < 1.0)) {
     throw Error("thermo::mixed_derivative",
@@ -388,8 +388,8 @@ MixedDerivative mixed_derivative(const network::Network& net, double beta, doubl
   const double fmp = -log_z(down, beta + d.h), fmm = -log_z(down, beta - d.h);
   d.value = (fpp - fpm - fmp + fmm) / (4.0 * d.h * d.k);
   const double big = std::max({std::abs(fpp), std::abs(fpm), std::abs(fmp), std::abs(fmm)});
-  const double delta = 64.0 * std::numeric_limits<double>::epsilon() / 2.0 *
-                       (big + static_cast<double>(net.n()));
+  const double delta =
+      64.0 * std::numeric_limits<double>::epsilon() / 2.0 * (big + static_cast<double>(net.n()));
   d.rounding = delta / (d.h * d.k);
   return d;
 }

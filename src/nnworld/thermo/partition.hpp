@@ -13,8 +13,8 @@
 //   * `quadrature` — nested adaptive Gauss–Kronrod (G7K15) cubature of (5), N ≤ 3.
 // Existence of Z (spec §1a): for bounded f (tanh, logistic) Z < ∞ iff m < 1; for linear f
 // (H = ½ xᵀ(Ĝ − mI)x when b = 0) Z < ∞ iff Ĝ − mI ≻ 0. For relu no existence check is made.
-#include <limits>
 #include <functional>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -119,8 +119,8 @@ struct MixedDerivative {
   double h = 0.0;
   double k = 0.0;
 };
-MixedDerivative mixed_derivative(const network::Network& net, double beta, double beta_step,
-                                 double q_step,
-                                 const std::function<double(const network::Network&, double)>& log_z);
+MixedDerivative mixed_derivative(
+    const network::Network& net, double beta, double beta_step, double q_step,
+    const std::function<double(const network::Network&, double)>& log_z);
 
 }  // namespace nnworld::thermo
