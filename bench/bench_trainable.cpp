@@ -1,6 +1,7 @@
 // Google Benchmark rows of the trainable-variable kernels (bench/RESULTS.md, "Trainable-variable
 // kernels"): one Strang split-step of the Schrödinger equation (34) by trainable::Schrodinger,
 // and one Euler–Maruyama step of the replica ensemble (19)–(20) by trainable::em_step. The rows,
+// and one SGD step of an ensemble of learning networks by trainable::NetworkEnsemble. The rows,
 // sizes and models are the same as in bench/peers/numpy_trainable.py (NumPy, SciPy and PyTorch).
 #include <benchmark/benchmark.h>
 #include <omp.h>
@@ -15,7 +16,10 @@
 #include <vector>
 
 #include "nnworld/core/grid.hpp"
+#include "nnworld/core/rng.hpp"
+#include "nnworld/network/learning.hpp"
 #include "nnworld/trainable/ensemble.hpp"
+#include "nnworld/trainable/network_ensemble.hpp"
 #include "nnworld/trainable/schrodinger.hpp"
 
 void add_trainable_rows();
@@ -24,6 +28,7 @@ namespace {
 
 namespace tr = nnworld::trainable;
 namespace core = nnworld::core;
+namespace network = nnworld::network;
 
 // ---- Split-step (34) ------------------------------------------------------------------------
 // Problem: ħ = 1, M = 1, V = ½|q|² (harmonic, ω = 1), a Gaussian packet of width σ = 1/√2 per
@@ -120,6 +125,21 @@ void add_split_row(int dims, std::int64_t n) {
       ->Unit(benchmark::kMillisecond);
 }
 
+// The counters of a row that advances `replicas` replicas by one step per iteration, with the
+// byte and flop models of one call.
+void set_replica_counters(benchmark::State& state, std::int64_t replicas, double bytes,
+                          double flops) {
+  state.SetBytesProcessed(
+      static_cast<std::int64_t>(bytes * static_cast<double>(state.iterations())));
+  state.SetItemsProcessed(replicas * state.iterations());
+  state.counters["replica_steps_per_s"] = benchmark::Counter(
+      static_cast<double>(replicas), benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["flops"] =
+      benchmark::Counter(flops, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["bytes_model"] = bytes;
+  state.counters["flop_model"] = flops;
+}
+
 // ---- Euler–Maruyama (19)–(20) ---------------------------------------------------------------
 // Problem: K = 1, F(q) = −q²/2 tabulated at 256 points of a box grid on [−8, 8) (∇F by 4th-order
 // differences, exact for a quadratic: ∇F = −q), D = 0.25, γ = 0.5, dt = 10⁻³, linear
@@ -172,26 +192,106 @@ EmProblem& em_setup(std::int64_t replicas) {
 
 void add_em_row(std::int64_t replicas) {
   const std::string row = "ensemble_em/k:1/replicas:" + std::to_string(replicas);
+  benchmark::RegisterBenchmark(row.c_str(),
+                               [replicas](benchmark::State& state) {
+                                 EmProblem& p = em_setup(replicas);
+                                 tr::em_step(p.ensemble, p.field, p.params);  // warm-up
+                                 for (auto _ : state) {
+                                   tr::em_step(p.ensemble, p.field, p.params);
+                                   benchmark::ClobberMemory();
+                                 }
+                                 const double m = static_cast<double>(replicas);
+                                 const double bytes = em_bytes_per_replica * m,
+                                              flops = em_flops_per_replica * m;
+                                 set_replica_counters(state, replicas, bytes, flops);
+                                 state.counters["threads"] = omp_get_max_threads();
+                               })
+      ->UseRealTime()
+      ->Unit(benchmark::kMillisecond);
+}
+
+// ---- Network SGD ensemble (network_ensemble.hpp) --------------------------------------------
+// Problem: M replicas of a tanh network of N neurons (inputs 0..3, outputs N−2, N−1, dense ŵ of
+// entries 0.5/√N·N(0, 1), b = 0), every parameter trained (train_all), K = 1; a teacher dataset
+// of 256 rows (the same network labels Gaussian inputs); one call = one SGD step of every
+// replica: B = 8 rows drawn per replica (Philox keyed by (seed, replica)), 5 iterations of (1)
+// with the inputs held, the outputs set to the targets, the bulk loss (3) and its gradient,
+// θ ← θ − η g (η = 0.05), q ← dᵀ(θ − θ₀).
+// Model per replica-step: (R + 2) products ŵ·X of N × N by N × B (R relaxations, the loss, and
+// the outer product g Xᵀ): 2N²B(R + 2) flops, + 4P for the update and the projection
+// (P = N + N²); bytes: θ read and written, 16 P.
+constexpr int net_relax = 5;
+constexpr std::int64_t net_batch = 8;
+
+struct NetProblem {
+  std::int64_t n = 0, replicas = 0;
+  network::Dataset data;
+  std::unique_ptr<tr::NetworkEnsemble> ensemble;
+};
+std::unique_ptr<NetProblem> net_problem;
+
+NetProblem& net_setup(std::int64_t n, std::int64_t replicas) {
+  if (!net_problem || net_problem->n != n || net_problem->replicas != replicas) {
+    net_problem.reset();
+    net_problem = std::make_unique<NetProblem>();
+    NetProblem& p = *net_problem;
+    p.n = n;
+    p.replicas = replicas;
+    network::Network net;
+    net.activation = network::ActivationKind::tanh;
+    net.b = network::Vector::Zero(n);
+    network::DenseWeights w(n, n);
+    const core::RngStream rng(1, core::StreamTag::init, 0);
+    for (std::int64_t i = 0; i < n; ++i) {
+      for (std::int64_t j = 0; j < n; ++j) {
+        w(i, j) = 0.5 / std::sqrt(static_cast<double>(n)) *
+                  rng.normal(static_cast<std::uint64_t>(i), static_cast<std::uint64_t>(j));
+      }
+    }
+    net.w = w;
+    net.inputs = {0, 1, 2, 3};
+    net.outputs = {static_cast<std::int32_t>(n - 2), static_cast<std::int32_t>(n - 1)};
+    p.data = network::synthetic_dataset("teacher", net, 256, 2, net_relax);
+    const std::int64_t params = n + n * n;
+    std::vector<double> d(static_cast<std::size_t>(params));
+    for (std::int64_t i = 0; i < params; ++i)
+      d[static_cast<std::size_t>(i)] = rng.normal(99, static_cast<std::uint64_t>(i));
+    tr::NetworkEnsembleOptions o;
+    o.step = 0.05;
+    o.batch = net_batch;
+    o.relax_steps = net_relax;
+    o.train_all = true;
+    p.ensemble = std::make_unique<tr::NetworkEnsemble>(
+        tr::orthonormal_subspace(net, {d}),
+        tr::gaussian_ensemble(1, replicas, core::Point{0.0, 0.0, 0.0}, core::Point{0.3, 0.0, 0.0},
+                              3),
+        o);
+  }
+  return *net_problem;
+}
+
+void add_net_row(std::int64_t n, std::int64_t replicas) {
+  const std::string row = "network_ensemble/n:" + std::to_string(n) +
+                          "/batch:" + std::to_string(net_batch) +
+                          "/replicas:" + std::to_string(replicas);
   benchmark::RegisterBenchmark(
       row.c_str(),
-      [replicas](benchmark::State& state) {
-        EmProblem& p = em_setup(replicas);
-        tr::em_step(p.ensemble, p.field, p.params);  // warm-up
+      [n, replicas](benchmark::State& state) {
+        NetProblem& p = net_setup(n, replicas);
+        p.ensemble->step(p.data);  // warm-up
         for (auto _ : state) {
-          tr::em_step(p.ensemble, p.field, p.params);
+          p.ensemble->step(p.data);
           benchmark::ClobberMemory();
         }
-        const double m = static_cast<double>(replicas);
-        const double bytes = em_bytes_per_replica * m, flops = em_flops_per_replica * m;
-        state.SetBytesProcessed(
-            static_cast<std::int64_t>(bytes * static_cast<double>(state.iterations())));
-        state.SetItemsProcessed(replicas * state.iterations());
-        state.counters["replica_steps_per_s"] =
-            benchmark::Counter(m, benchmark::Counter::kIsIterationInvariantRate);
-        state.counters["flops"] =
-            benchmark::Counter(flops, benchmark::Counter::kIsIterationInvariantRate);
-        state.counters["bytes_model"] = bytes;
-        state.counters["flop_model"] = flops;
+        const double m = static_cast<double>(replicas), nn = static_cast<double>(n);
+        const double params = nn + nn * nn;
+        const double flops =
+            m * (2.0 * nn * nn * static_cast<double>(net_batch) * (net_relax + 2) + 4.0 * params);
+        const double bytes = m * 16.0 * params;
+        set_replica_counters(state, replicas, bytes, flops);
+        // The replicas' state over their parameters (M·P doubles): the memory goal is ≤ 2.
+        state.counters["state_over_parameters"] =
+            static_cast<double>(p.ensemble->state_bytes()) / (m * params * 8.0);
         state.counters["threads"] = omp_get_max_threads();
       })
       ->UseRealTime()
@@ -204,4 +304,6 @@ void add_trainable_rows() {
   for (const std::int64_t n : {1 << 12, 1 << 14, 1 << 16, 1 << 18, 1 << 20}) add_split_row(1, n);
   for (const std::int64_t n : {512, 1024, 2048}) add_split_row(2, n);
   for (const std::int64_t m : {10'000, 100'000, 1'000'000}) add_em_row(m);
+  for (const std::int64_t n : {16, 64}) add_net_row(n, 10'000);
+  add_net_row(16, 100'000);
 }

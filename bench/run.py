@@ -7,7 +7,7 @@
 Every round runs the whole C++ binary (Google Benchmark, --benchmark_format=json, median of 3
 repetitions per row), then the whole PyTorch peer (bench/peers/torch_network.py, median of
 ≥ 5 samples per row; the log_det rows go to the NumPy peer bench/peers/numpy_thermo.py, the
-split_step and ensemble_em rows to bench/peers/numpy_trainable.py, the strings_update rows to
+split_step, ensemble_em and network_ensemble rows to bench/peers/numpy_trainable.py, the strings_update rows to
 bench/peers/numpy_hidden.py, the curvature and grid_curvature rows to
 bench/peers/numpy_geometry.py, the holography rows to bench/peers/scipy_holography.py; the
 strings_colmajor rows are set against the strings_update peer of the same operation). The two
@@ -41,6 +41,7 @@ PEER = HERE / "peers" / "torch_network.py"
 OTHER_PEERS = [("log_det/", HERE / "peers" / "numpy_thermo.py"),
                ("split_step/", HERE / "peers" / "numpy_trainable.py"),
                ("ensemble_em/", HERE / "peers" / "numpy_trainable.py"),
+               ("network_ensemble/", HERE / "peers" / "numpy_trainable.py"),
                ("strings_update", HERE / "peers" / "numpy_hidden.py"),
                ("curvature/", HERE / "peers" / "numpy_geometry.py"),
                ("grid_curvature/", HERE / "peers" / "numpy_geometry.py"),
@@ -65,7 +66,8 @@ BANDWIDTH_TARGET = 0.5
 
 def is_memory_bound(row):
     """Rows whose time is set by memory traffic: one state (batch 1), sparse, permutation."""
-    if row.startswith(("copy/", "peak/", "log_det/", "split_step/", "ensemble_em/", "curvature/",
+    if row.startswith(("copy/", "peak/", "log_det/", "split_step/", "ensemble_em/",
+                       "network_ensemble/", "curvature/",
                        "grid_curvature/", "holography/")):
         return False
     return "/batch:" not in row or row.endswith("/batch:1")

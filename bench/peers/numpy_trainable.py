@@ -14,6 +14,13 @@
                            linear interpolation, D = 0.25, γ = 0.5, dt = 10⁻³, replicas from
                            N(0, D/γ), then the check that every replica is finite and inside
                            [−8 − h/2, 8 − h/2) (the library reflects the ones outside; none is).
+  network_ensemble/n:N/batch:B/replicas:M
+                           one SGD step of M replicas of a tanh network of N neurons (inputs
+                           0..3, outputs N−2, N−1), every parameter trained: B rows of a
+                           256-row dataset drawn per replica, 5 iterations of x ← tanh(ŵx + b)
+                           with the inputs held, the outputs set to the targets, the bulk loss
+                           (3) ½|x − tanh(ŵx + b)|² and its gradient, ŵ ← ŵ − η gŴ, b ← b − η g_b
+                           (η = 0.05), q ← dᵀ(θ − θ₀) for one direction d.
 
 Formulations, all timed and reported; the row's time is the fastest:
   split_step:
@@ -32,6 +39,10 @@ Formulations, all timed and reported; the row's time is the fastest:
     * the same with Generator(Philox) (Philox4x64-10, the bit generator nnworld uses);
     * PyTorch, the same gather with index_select (int32 indices) + torch.randn(out=) from the
       default CPU generator (mt19937: torch has no CPU Philox), torch.set_num_threads(threads).
+  network_ensemble (PyTorch only; torch.set_num_threads(threads)):
+    * batched tensors W (M × N × N), b (M × N × 1), states X (M × N × B): torch.bmm for ŵX and
+      for the outer product g Xᵀ, the gradient written by hand (∂H/∂y = −r f′(y));
+    * the same loss differentiated by autograd (torch.enable_grad, W and b leaves).
 
 Timing and output as bench/peers/torch_network.py: one JSON object per line, {"info": …} first,
 then {row, seconds, bytes, flops, method, variants, threads} per row.
@@ -69,6 +80,8 @@ def default_rows():
     rows = [f"split_step/1d/n:{n}" for n in SPLIT_1D]
     rows += [f"split_step/2d/n:{n}" for n in SPLIT_2D]
     rows += [f"ensemble_em/k:1/replicas:{m}" for m in EM_REPLICAS]
+    rows += [f"network_ensemble/n:{n}/batch:8/replicas:10000" for n in (16, 64)]
+    rows += ["network_ensemble/n:16/batch:8/replicas:100000"]
     return rows
 
 
@@ -260,6 +273,85 @@ def build_em(m, seed):
     return variants, *em_model(float(m))
 
 
+NET_RELAX = 5
+NET_ROWS = 256
+
+
+def net_model(m, n, b):
+    """(bytes, flops) of one network-ensemble step (bench_trainable.cpp): θ read and written,
+    (R + 2) products ŵX plus the update and the projection."""
+    p = n + n * n
+    return 16.0 * p * m, m * (2.0 * n * n * b * (NET_RELAX + 2) + 4.0 * p)
+
+
+def build_net(n, b, m, seed):
+    variants = {}
+    if torch is None:
+        return variants, *net_model(m, n, b)
+    dt = torch.float64
+    gen = torch.Generator().manual_seed(seed)
+    w0 = torch.randn(n, n, generator=gen, dtype=dt) * (0.5 / math.sqrt(n))
+    state = {"W": w0.expand(m, n, n).clone(), "b": torch.zeros(m, n, 1, dtype=dt)}
+    d_w = torch.randn(n, n, generator=gen, dtype=dt)
+    d_b = torch.randn(n, generator=gen, dtype=dt)
+    norm = math.sqrt(float((d_w * d_w).sum() + (d_b * d_b).sum()))
+    d_w /= norm
+    d_b /= norm
+    theta0_w, theta0_b = w0.clone(), torch.zeros(n, dtype=dt)
+    data = torch.randn(NET_ROWS, 6, generator=gen, dtype=dt)
+    inp = torch.tensor([0, 1, 2, 3])
+    out = torch.tensor([n - 2, n - 1])
+    held = torch.zeros(n, dtype=torch.bool)
+    held[inp] = True
+    eta = 0.05
+    q = torch.empty(m, dtype=dt)
+
+    def states():
+        rows = torch.randint(0, NET_ROWS, (m, b), generator=gen)
+        d = data[rows]  # M × B × 6
+        x = torch.zeros(m, n, b, dtype=dt)
+        x[:, inp, :] = d[:, :, :4].transpose(1, 2)
+        w, bias = state["W"], state["b"]
+        for _ in range(NET_RELAX):
+            y = torch.tanh(torch.bmm(w, x) + bias)
+            y[:, held, :] = x[:, held, :]
+            x = y
+        x[:, out, :] = d[:, :, 4:].transpose(1, 2)
+        return x
+
+    def finish(gw, gb):
+        state["W"].sub_(gw, alpha=eta)
+        state["b"].sub_(gb, alpha=eta)
+        torch.sum((state["W"] - theta0_w) * d_w, dim=(1, 2), out=q)
+        q.add_(((state["b"].squeeze(2) - theta0_b) * d_b).sum(dim=1))
+
+    def manual():
+        x = states()
+        f = torch.tanh(torch.bmm(state["W"], x) + state["b"])
+        r = x - f
+        g = -r * (1.0 - f * f)  # ∂H/∂y
+        loss = 0.5 * (r * r).sum(dim=(1, 2)) / b
+        gw = torch.bmm(g, x.transpose(1, 2)) / b
+        gb = g.mean(dim=2, keepdim=True)
+        finish(gw, gb)
+        return loss
+
+    def autograd():
+        x = states()
+        with torch.enable_grad():
+            w = state["W"].detach().requires_grad_(True)
+            bias = state["b"].detach().requires_grad_(True)
+            r = x - torch.tanh(torch.bmm(w, x) + bias)
+            loss = 0.5 * (r * r).sum(dim=(1, 2)) / b
+            gw, gb = torch.autograd.grad(loss.sum(), (w, bias))
+        finish(gw, gb)
+        return loss.detach()
+
+    variants["torch bmm, manual gradient"] = manual
+    variants["torch bmm, autograd"] = autograd
+    return variants, *net_model(m, n, b)
+
+
 def build(row, threads, seed):
     """Returns ({variant: fn}, bytes, flops) for the row name."""
     m = re.fullmatch(r"split_step/(1|2)d/n:(\d+)", row)
@@ -268,6 +360,9 @@ def build(row, threads, seed):
     m = re.fullmatch(r"ensemble_em/k:1/replicas:(\d+)", row)
     if m:
         return build_em(int(m[1]), seed)
+    m = re.fullmatch(r"network_ensemble/n:(\d+)/batch:(\d+)/replicas:(\d+)", row)
+    if m:
+        return build_net(int(m[1]), int(m[2]), int(m[3]), seed)
     raise ValueError(f"unknown row {row!r}")
 
 

@@ -222,6 +222,19 @@ def _resolve_axis(mods, h5file, info, n_rows, by_path):
     return x, _units_label(label, ax_info.attrs.get("units")), None
 
 
+def _contour_levels(info):
+    """The sorted contour levels of a 2-D image from its "contours" attribute (comma-separated
+    numbers); unparsable entries are ignored."""
+    text = (info.attrs.get("contours") or "").strip()
+    levels = []
+    for part in text.split(","):
+        try:
+            levels.append(float(part))
+        except ValueError:
+            continue
+    return sorted(set(levels))
+
+
 def _resolve_columns(mods, h5file, info, n_cols, by_path):
     """The column values of a 2-D image from its "columns" attribute, with their label;
     (None, None, note) when there is no usable one."""
@@ -344,6 +357,17 @@ def _plot_one(mods, h5file, info, by_path, out_file):
         )
         cb = fig.colorbar(im, ax=ax)
         cb.set_label(value_label)
+        # contour lines at the levels the data cross (cell centres of the image's extent)
+        levels = [v for v in _contour_levels(info)
+                  if finite.size and finite.min() < v < finite.max()]
+        if levels and n_rows > 1 and n_cols > 1:
+            ys = np.linspace(extent[2], extent[3], 2 * n_rows + 1)[1::2]
+            xs_c = np.linspace(extent[0], extent[1], 2 * n_cols + 1)[1::2]
+            cs = ax.contour(xs_c, ys, np.ma.masked_invalid(data), levels=levels,
+                            colors="k", linewidths=1.4)
+            ax.clabel(cs, fmt="%g", fontsize=7)
+            notes.append("black: contour" + ("s" if len(levels) > 1 else "") + " at "
+                         + ", ".join(f"{v:g}" for v in levels))
         ax.set_xlabel(col_label if cols is not None else "column")
         ax.set_ylabel(x_label if x is not None else "row (time)")
     else:

@@ -53,7 +53,7 @@ TEST_F(Mpi, PartitionSamplersAreTheSameOnOneTwoAndFourRanks) {
 
 // simulate_langevin with observations: the two-packet replicas, fewer of them.
 TEST_F(Mpi, InterferenceReplicasAreTheSameOnOneAndThreeRanks) {
-  expect_rank_independent(NNWORLD_SOURCE_DIR "/experiments/quantum_interference.toml",
+  expect_rank_independent(NNWORLD_SOURCE_DIR "/experiments/quantum_interference_control.toml",
                           "--set ensemble.replicas=20000 --set ensemble.steps=400", {3});
 }
 

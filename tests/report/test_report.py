@@ -544,6 +544,26 @@ class ImageColumnsTest(ReportTestBase):
         self.assertNotIn("columns", captions["sheet"])
         self.assertIn('columns "sigma" has 50 values for 7 columns', captions["bad"])
 
+    def test_contours_attribute_draws_the_levels_the_data_cross(self):
+        from nnworld_report import figures
+
+        run = os.path.join(self.tmp, "contours")
+        write_summary(run, nnworld="0.1.0", experiment="learning_phase", status="ok", seed=1,
+                      threads=1, config={}, observables={}, checks=[], wall_seconds=0.1,
+                      arrays=None)
+        with h5py.File(os.path.join(run, "data.h5"), "w") as f:
+            # a signed field crossing 0 along a diagonal; 5 is never reached, "x" is not a number
+            d = f.create_dataset("phase", data=np.subtract.outer(np.arange(4.0), np.arange(6.0)))
+            d.attrs["plot"] = "image"
+            d.attrs["contours"] = "0, 5, x"
+            e = f.create_dataset("positive", data=np.ones((4, 6)) + np.arange(6.0))
+            e.attrs["plot"] = "image"
+            e.attrs["contours"] = "0"
+        result = figures.make_figures(run, {"arrays": None})
+        captions = {f.path: f.caption for f in result.figures}
+        self.assertIn("black: contour at 0", captions["phase"])
+        self.assertNotIn("contour", captions["positive"])
+
 
 def row(comparison, value, reference, tolerance, **extra):
     """A new-style check row (docs/checks.md) with just what the rules read."""

@@ -18,6 +18,7 @@ enum class StreamTag : std::uint64_t {
   langevin = 4,   // Langevin noise on trainable variables
   start = 5,      // starting points (fixed-point search, samplers)
   bench = 6,
+  exchange = 7,  // neuron exchange with a reservoir (network ensembles)
   user = 100,
 };
 

@@ -227,11 +227,11 @@ void H5Writer::write(std::string_view path_view, std::int64_t rows, std::int64_t
         empty ? 0 : H5Dwrite(dset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, row_major);
     if (status >= 0) {
       const std::pair<const char*, const std::string*> attrs[] = {
-          {"units", &info.units},    {"description", &info.description},
-          {"label", &info.label},    {"axis", &info.axis},
-          {"plot", &info.plot},      {"errors", &info.errors},
-          {"figure", &info.figure},  {"legend", &info.legend},
-          {"columns", &info.columns}};
+          {"units", &info.units},     {"description", &info.description},
+          {"label", &info.label},     {"axis", &info.axis},
+          {"plot", &info.plot},       {"errors", &info.errors},
+          {"figure", &info.figure},   {"legend", &info.legend},
+          {"columns", &info.columns}, {"contours", &info.contours}};
       try {
         for (const auto& [key, value] : attrs) {
           if (!value->empty()) write_string_attribute(dset, key, *value, where);

@@ -87,13 +87,14 @@ class Summary {
 struct DatasetInfo {
   std::string units;
   std::string description;
-  std::string label;    // human label of the values
-  std::string axis;     // path of the dataset giving the x-axis values
-  std::string plot;     // "line" | "image" | "logy" | "none"
-  std::string errors;   // path of a dataset of the same shape: ± error bars of the values
-  std::string figure;   // 1-D datasets with the same figure name are overlaid in one figure
-  std::string legend;   // this dataset's entry in the legend of that figure
-  std::string columns;  // 2-D images: path of a 1-D dataset giving the values of the columns
+  std::string label;     // human label of the values
+  std::string axis;      // path of the dataset giving the x-axis values
+  std::string plot;      // "line" | "image" | "logy" | "none"
+  std::string errors;    // path of a dataset of the same shape: ± error bars of the values
+  std::string figure;    // 1-D datasets with the same figure name are overlaid in one figure
+  std::string legend;    // this dataset's entry in the legend of that figure
+  std::string columns;   // 2-D images: path of a 1-D dataset giving the values of the columns
+  std::string contours;  // 2-D images: comma-separated levels drawn as contour lines
 };
 
 class H5Writer {

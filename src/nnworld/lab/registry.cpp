@@ -10,6 +10,7 @@
 #include "nnworld/lab/fokker_planck_experiment.hpp"
 #include "nnworld/lab/geodesic_experiment.hpp"
 #include "nnworld/lab/holography_experiment.hpp"
+#include "nnworld/lab/learning_ensemble_experiment.hpp"
 #include "nnworld/lab/learning_experiment.hpp"
 #include "nnworld/lab/network_experiment.hpp"
 #include "nnworld/lab/onsager_experiment.hpp"
@@ -22,11 +23,12 @@ namespace nnworld::lab {
 
 const std::vector<ExperimentKind>& experiment_kinds() {
   static const std::vector<ExperimentKind> kinds = {
-      network_experiment(),       learning_experiment(),  partition_experiment(),
-      fokker_planck_experiment(), classical_experiment(), quantum_experiment(),
-      complexity_experiment(),    strings_experiment(),   world_experiment(),
-      curvature_experiment(),     einstein_experiment(),  emergent_metric_experiment(),
-      geodesic_experiment(),      onsager_experiment(),   holography_experiment(),
+      network_experiment(),           learning_experiment(),       partition_experiment(),
+      fokker_planck_experiment(),     classical_experiment(),      quantum_experiment(),
+      complexity_experiment(),        strings_experiment(),        world_experiment(),
+      curvature_experiment(),         einstein_experiment(),       emergent_metric_experiment(),
+      geodesic_experiment(),          onsager_experiment(),        holography_experiment(),
+      learning_ensemble_experiment(), learning_phase_experiment(),
   };
   return kinds;
 }

@@ -2,7 +2,9 @@
 // entropy production (22) of the replica ensemble (see ensemble_measure.hpp).
 #include "nnworld/trainable/ensemble_measure.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numbers>
 #include <string>
 
@@ -126,6 +128,31 @@ DensityEstimate histogram_density(const core::Grid& grid, const Ensemble& ensemb
   return d;
 }
 
+std::vector<double> cell_means(const core::Grid& grid, const Ensemble& ensemble,
+                               std::span<const double> values, std::int64_t min_count) {
+  check_grid(grid, ensemble, "cell_means");
+  if (static_cast<std::int64_t>(values.size()) != ensemble.replicas) {
+    throw Error("cell_means", std::to_string(values.size()) + " values",
+                std::to_string(ensemble.replicas) + " (one per replica)");
+  }
+  const auto nc = static_cast<std::size_t>(grid.size());
+  std::vector<double> sum(nc, 0.0);
+  std::vector<std::int64_t> count(nc, 0);
+  for (std::int64_t r = 0; r < ensemble.replicas; ++r) {
+    const double v = values[static_cast<std::size_t>(r)];
+    const std::int64_t c = kernels::flat_cell(grid, ensemble.q.data() + r * ensemble.dims);
+    if (c < 0 || !std::isfinite(v)) continue;
+    sum[static_cast<std::size_t>(c)] += v;
+    ++count[static_cast<std::size_t>(c)];
+  }
+  std::vector<double> out(nc, std::numeric_limits<double>::quiet_NaN());
+  for (std::size_t c = 0; c < nc; ++c) {
+    if (count[c] >= std::max<std::int64_t>(1, min_count))
+      out[c] = sum[c] / static_cast<double>(count[c]);
+  }
+  return out;
+}
+
 std::array<double, 3> silverman_bandwidth(const Ensemble& ensemble) {
   const Moments m = moments(ensemble);
   const int k = ensemble.dims;
@@ -137,16 +164,10 @@ std::array<double, 3> silverman_bandwidth(const Ensemble& ensemble) {
 }
 
 // Binned Gaussian KDE: p̂ = (histogram) ⊛ Π_a w^{(a)},  w_m ∝ exp(−(m h_a)²/(2 bw_a²)).
-DensityEstimate kde_density(const core::Grid& grid, const Ensemble& ensemble,
-                            std::array<double, 3> bandwidth) {
-  DensityEstimate d = histogram_density(grid, ensemble);
-  std::array<double, 3> silverman{0.0, 0.0, 0.0};
-  bool need = false;
-  for (int a = 0; a < grid.dims; ++a) need = need || !(bandwidth[a] > 0.0);
-  if (need) silverman = silverman_bandwidth(ensemble);
+std::vector<double> smooth_density(const core::Grid& grid, std::vector<double> p,
+                                   const std::array<double, 3>& bandwidth) {
   for (int a = 0; a < grid.dims; ++a) {
-    const double bw = bandwidth[a] > 0.0 ? bandwidth[a] : silverman[a];
-    d.bandwidth[a] = bw;
+    const double bw = bandwidth[a];
     const double h = grid.spacing(a);
     if (!(bw > 0.0)) continue;  // all replicas at one point: no smoothing
     const auto radius = static_cast<std::int64_t>(std::ceil(5.0 * bw / h));
@@ -158,8 +179,22 @@ DensityEstimate kde_density(const core::Grid& grid, const Ensemble& ensemble,
       total += (m == 0 ? 1.0 : 2.0) * w[static_cast<std::size_t>(m)];
     }
     for (double& v : w) v /= total;
-    d.p = convolve_axis(grid, d.p, a, w);
+    p = convolve_axis(grid, p, a, w);
   }
+  return p;
+}
+
+DensityEstimate kde_density(const core::Grid& grid, const Ensemble& ensemble,
+                            std::array<double, 3> bandwidth) {
+  DensityEstimate d = histogram_density(grid, ensemble);
+  std::array<double, 3> silverman{0.0, 0.0, 0.0};
+  bool need = false;
+  for (int a = 0; a < grid.dims; ++a) need = need || !(bandwidth[a] > 0.0);
+  if (need) silverman = silverman_bandwidth(ensemble);
+  for (int a = 0; a < grid.dims; ++a) {
+    d.bandwidth[a] = bandwidth[a] > 0.0 ? bandwidth[a] : silverman[a];
+  }
+  d.p = smooth_density(grid, std::move(d.p), d.bandwidth);
   return d;
 }
 

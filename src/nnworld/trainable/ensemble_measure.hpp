@@ -28,6 +28,12 @@ struct DensityEstimate {
                                                          const Ensemble& ensemble,
                                                          std::int64_t* outside = nullptr);
 
+// The mean of `values` (one per replica; non-finite ones skipped) over the replicas in each
+// cell (the histogram's binning); NaN where a cell holds fewer than min_count values.
+[[nodiscard]] std::vector<double> cell_means(const core::Grid& grid, const Ensemble& ensemble,
+                                             std::span<const double> values,
+                                             std::int64_t min_count = 1);
+
 // Gaussian kernel density estimate p̂(q) = (1/M) Σ_r Π_a φ_{h_a}(q_a − q_{r,a}), binned: the
 // histogram convolved, axis by axis, with the Gaussian weights w_m ∝ exp(−(m h)²/(2 bw²)),
 // |m| ≤ ⌈5 bw/h⌉, normalised to Σ w_m = 1 (mass conserved exactly). Periodic grids wrap the
@@ -36,6 +42,10 @@ struct DensityEstimate {
 // bandwidth[a] ≤ 0 selects Silverman's rule for that axis.
 [[nodiscard]] DensityEstimate kde_density(const core::Grid& grid, const Ensemble& ensemble,
                                           std::array<double, 3> bandwidth = {0.0, 0.0, 0.0});
+// The kernel of kde_density applied to a binned density p (the same discrete Gaussian weights
+// per axis, bandwidth[a] ≤ 0: no smoothing along a): linear in p.
+[[nodiscard]] std::vector<double> smooth_density(const core::Grid& grid, std::vector<double> p,
+                                                 const std::array<double, 3>& bandwidth);
 // Silverman's rule per axis: bw_a = σ_a (4 / ((K + 2) M))^{1/(K+4)}.
 [[nodiscard]] std::array<double, 3> silverman_bandwidth(const Ensemble& ensemble);
 

@@ -112,6 +112,12 @@ void apply_adaptation(const AdaptiveOptions& a, double noise, double& eta, std::
     const double b = eta * noise / (2.0 * a.target);
     batch = std::isfinite(b) ? std::clamp<std::int64_t>(std::llround(b), a.min_batch, a.max_batch)
                              : a.max_batch;
+  } else if (a.mode == Adaptation::both) {
+    const double b = a.reference_step * noise / (2.0 * a.target);
+    batch = std::isfinite(b) ? std::clamp<std::int64_t>(std::llround(b), a.min_batch, a.max_batch)
+                             : a.max_batch;
+    eta = noise > 0.0 ? 2.0 * static_cast<double>(batch) * a.target / noise : a.max_step;
+    eta = std::clamp(eta, a.min_step, a.max_step);
   }
 }
 

@@ -15,6 +15,8 @@
 // estimate Σ̄ of the per-sample gradient variance,
 //   step_size mode:  η_r = 2 B θ / Σ̄         (B fixed),
 //   batch_size mode: B_r = round(η Σ̄ / (2θ))  (η fixed; D/γ = θ up to the rounding of B),
+//   both:            B_r = round(η₀ Σ̄ / (2θ)), then η_r = 2 B_r θ / Σ̄ (η₀ = reference_step: the
+//                    batch follows the noise and the step absorbs B's rounding and clamps),
 // both clamped to the given ranges. The number of neurons is not adapted. Two scopes of Σ̄:
 //   replica: each replica's own exponential average of its past mini-batch variances, Σ̄_r;
 //   map:     one value per cell of a grid in q, Σ̄(c) ← (1 − α)Σ̄(c) + α·(mean of this step's
@@ -35,7 +37,7 @@
 
 namespace nnworld::trainable {
 
-enum class Adaptation { none, step_size, batch_size };
+enum class Adaptation { none, step_size, batch_size, both };
 enum class AdaptScope { replica, map };
 
 struct AdaptiveOptions {
@@ -46,6 +48,7 @@ struct AdaptiveOptions {
   double max_step = 1.0;
   std::int64_t min_batch = 2;  // B range (batch_size mode)
   std::int64_t max_batch = 4096;
+  double reference_step = 0.05;  // η₀ of mode both
   AdaptScope scope = AdaptScope::replica;
   core::Grid map_grid{};  // cells of the shared estimate (scope map; K axes)
 };

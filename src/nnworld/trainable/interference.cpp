@@ -42,6 +42,60 @@ std::complex<double> envelope_at(double k, const double m[2], const double v[2])
 
 }  // namespace
 
+FringeRecord measure_fringes(const Ensemble& en, int axis, double k_f, int scan_points,
+                             double scan_factor) {
+  const double m_total = static_cast<double>(en.replicas);
+  const Moments a = moments(en, 0);
+  const Moments b = moments(en, 1);
+  const double m[2] = {a.mean[axis], b.mean[axis]};
+  const double v[2] = {a.covariance[axis][axis], b.covariance[axis][axis]};
+  FringeRecord r;
+  r.time = en.time;
+  r.separation = std::abs(m[0] - m[1]);
+  r.overlap = std::sqrt(2.0 * std::sqrt(v[0] * v[1]) / (v[0] + v[1])) *
+              std::exp(-r.separation * r.separation / (4.0 * (v[0] + v[1])));
+  auto z_at = [&](double k, std::complex<double>* phi_out, std::complex<double>* env_out) {
+    const std::complex<double> phi = characteristic_function(en, axis, k);
+    const std::complex<double> env = envelope_at(k, m, v);
+    if (phi_out) *phi_out = phi;
+    if (env_out) *env_out = env;
+    const double noise = std::sqrt(std::max(1e-300, 1.0 - std::norm(env)) / m_total);
+    return std::abs(phi - env) / noise;
+  };
+  std::complex<double> phi, env;
+  r.z = z_at(k_f, &phi, &env);
+  r.scan_max_z = -1.0;
+  for (int j = 1; j <= scan_points; ++j) {
+    const double k = j * scan_factor * k_f / scan_points;
+    const double zj = z_at(k, nullptr, nullptr);
+    if (zj > r.scan_max_z) {
+      r.scan_max_z = zj;
+      r.scan_k_at_max = k;
+    }
+  }
+  r.amplitude = std::abs(phi);
+  r.envelope = std::abs(env);
+  r.noise = std::sqrt(std::max(1e-300, 1.0 - std::norm(env)) / m_total);
+  r.quantum_amplitude = 0.5 * r.overlap;
+  return r;
+}
+
+void append(InterferenceResult& out, const FringeRecord& r) {
+  out.time.push_back(r.time);
+  out.separation.push_back(r.separation);
+  out.overlap.push_back(r.overlap);
+  out.amplitude.push_back(r.amplitude);
+  out.envelope.push_back(r.envelope);
+  out.noise.push_back(r.noise);
+  out.z.push_back(r.z);
+  out.quantum_amplitude.push_back(r.quantum_amplitude);
+  out.scan_max_z.push_back(r.scan_max_z);
+  out.scan_k_at_max.push_back(r.scan_k_at_max);
+  if (out.overlap.size() > 1 && r.overlap > out.overlap[out.best_overlap]) {
+    out.best_overlap = out.overlap.size() - 1;
+  }
+}
+
 InterferenceResult two_packet_interference(const FreeEnergyField& field,
                                            const InterferenceOptions& o) {
   const int dims = field.grid.dims;
@@ -70,49 +124,9 @@ InterferenceResult two_packet_interference(const FreeEnergyField& field,
   confine(e, field.grid);
   const LangevinParameters lp{o.constants.diffusion, o.constants.gamma, o.dt, o.seed,
                               o.interpolation};
-  const double m_total = static_cast<double>(o.replicas);
-  auto record = [&](const Ensemble& en) {
-    const Moments a = moments(en, 0);
-    const Moments b = moments(en, 1);
-    const double m[2] = {a.mean[o.axis], b.mean[o.axis]};
-    const double v[2] = {a.covariance[o.axis][o.axis], b.covariance[o.axis][o.axis]};
-    const double sep = std::abs(m[0] - m[1]);
-    const double overlap = std::sqrt(2.0 * std::sqrt(v[0] * v[1]) / (v[0] + v[1])) *
-                           std::exp(-sep * sep / (4.0 * (v[0] + v[1])));
-    auto z_at = [&](double k, std::complex<double>* phi_out, std::complex<double>* env_out) {
-      const std::complex<double> phi = characteristic_function(en, o.axis, k);
-      const std::complex<double> env = envelope_at(k, m, v);
-      if (phi_out) *phi_out = phi;
-      if (env_out) *env_out = env;
-      const double noise = std::sqrt(std::max(1e-300, 1.0 - std::norm(env)) / m_total);
-      return std::abs(phi - env) / noise;
-    };
-    std::complex<double> phi, env;
-    const double z = z_at(out.fringe_wavenumber, &phi, &env);
-    double best = -1.0, best_k = 0.0;
-    for (int j = 1; j <= o.scan_points; ++j) {
-      const double k = j * o.scan_factor * out.fringe_wavenumber / o.scan_points;
-      const double zj = z_at(k, nullptr, nullptr);
-      if (zj > best) {
-        best = zj;
-        best_k = k;
-      }
-    }
-    out.time.push_back(en.time);
-    out.separation.push_back(sep);
-    out.overlap.push_back(overlap);
-    out.amplitude.push_back(std::abs(phi));
-    out.envelope.push_back(std::abs(env));
-    out.noise.push_back(std::sqrt(std::max(1e-300, 1.0 - std::norm(env)) / m_total));
-    out.z.push_back(z);
-    out.quantum_amplitude.push_back(0.5 * overlap);
-    out.scan_max_z.push_back(best);
-    out.scan_k_at_max.push_back(best_k);
-  };
-  simulate_langevin(e, field, lp, o.steps, o.record_every, record);
-  for (std::size_t i = 1; i < out.overlap.size(); ++i) {
-    if (out.overlap[i] > out.overlap[out.best_overlap]) out.best_overlap = i;
-  }
+  simulate_langevin(e, field, lp, o.steps, o.record_every, [&](const Ensemble& en) {
+    append(out, measure_fringes(en, o.axis, out.fringe_wavenumber, o.scan_points, o.scan_factor));
+  });
   return out;
 }
 

@@ -63,6 +63,18 @@ struct InterferenceResult {
   std::size_t best_overlap = 0;           // record index of the largest overlap B
 };
 
+// The measurements above on one ensemble of two tagged packets (tags 0 and 1), at k_f and on the
+// scan k_j = j · scan_factor · k_f / scan_points (any ensemble: Langevin particles or networks).
+struct FringeRecord {
+  double time = 0.0, separation = 0.0, overlap = 0.0, amplitude = 0.0, envelope = 0.0;
+  double noise = 0.0, z = 0.0, quantum_amplitude = 0.0, scan_max_z = 0.0, scan_k_at_max = 0.0;
+};
+[[nodiscard]] FringeRecord measure_fringes(const Ensemble& ensemble, int axis,
+                                           double fringe_wavenumber, int scan_points = 64,
+                                           double scan_factor = 2.0);
+// Appends a record to the result's series.
+void append(InterferenceResult& result, const FringeRecord& record);
+
 // Runs the ensemble and records the measurements above. Throws nnworld::Error if ħ′² ≤ 0 (no
 // fringe wavenumber: classical or Euclidean regime) or if ΔP = 0.
 [[nodiscard]] InterferenceResult two_packet_interference(const FreeEnergyField& field,
