@@ -31,10 +31,11 @@
 //
 // Each residual's standard error is the delete-one-group jackknife over `groups` groups of
 // replicas (r mod groups), which recomputes the densities, F and V (and μ) without the group.
-// The summary of a residual is χ² = Σ R²/se² over its terms, dof their number, and
-// z = (χ² − dof)/√(2 dof): how many standard errors the description is off. The terms are
-// correlated (kernel smoothing, neighbouring cells), so χ²/dof is a measure of fit, not a χ²
-// law; the pipeline oracle calibrates it (docs/physics.md).
+// The summary of a residual is χ² = Σ R²/se² over its terms and dof their number. Each term is a
+// t variable (the jackknife error has groups − 1 degrees of freedom) and neighbouring terms are
+// correlated (kernel smoothing, central differences), so χ²/dof is judged against null_law
+// below, not against a χ² law; the exact Ornstein–Uhlenbeck pipeline calibrates it
+// (docs/physics.md). z = (χ² − dof)/√(2 dof) is kept as an observable.
 #include <cstdint>
 #include <vector>
 
