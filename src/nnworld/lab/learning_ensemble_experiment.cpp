@@ -619,13 +619,28 @@ void LearningEnsemblePlan::compare(RunContext& ctx, const ModeRun& run) const {
   s.observable(pre + "null_expected", step_law.expected);
   s.observable(pre + "step_correlation", d.step_correlation);
   s.observable(pre + "field_correlation", d.field_correlation);
+  // The verdict of the run: which description the replicas obey (the rows below: χ²/dof within
+  // 3 σ of the null law), and how many σ of the null law each χ²/dof lies above its mean.
+  const double sigma = step_law.tolerance / 3.0;
+  const double fp_sigmas = (d.fokker_planck.per_dof() - step_law.expected) / sigma;
+  const double m_sigmas = (d.continuity.per_dof() - step_law.expected) / sigma;
+  s.observable(pre + "fokker_planck.sigmas", fp_sigmas);
+  s.observable(pre + "madelung_continuity.sigmas", m_sigmas);
+  const bool fp_ok = fp_sigmas <= 3.0, m_ok = m_sigmas <= 3.0;
+  s.observable(pre + "obeyed", !std::isfinite(fp_sigmas) || !std::isfinite(m_sigmas)
+                                   ? "not measured"
+                               : fp_ok && m_ok ? "both (not resolved)"
+                               : fp_ok         ? "Fokker–Planck"
+                               : m_ok          ? "Madelung"
+                                               : "neither");
   const std::string law = "; null law: χ²/dof = ν/(ν − 2) = " + fmt(step_law.expected) +
                           " (ν = " + std::to_string(d.jackknife_dof) +
                           " jackknife degrees of freedom), 3σ = √(Var[t²]·c/dof) with c = ";
-  const std::string verdict = "χ²/dof: Fokker–Planck " + fmt(d.fokker_planck.per_dof()) +
-                              ", Madelung continuity " + fmt(d.continuity.per_dof()) + " over " +
-                              std::to_string(d.fokker_planck.dof) + " (step, cell) terms" + law +
-                              fmt(d.step_correlation) + " correlated cells";
+  const std::string verdict =
+      "χ²/dof: Fokker–Planck " + fmt(d.fokker_planck.per_dof()) + " (" + fmt(fp_sigmas) +
+      " σ of the null law above its mean), Madelung continuity " + fmt(d.continuity.per_dof()) +
+      " (" + fmt(m_sigmas) + " σ) over " + std::to_string(d.fokker_planck.dof) +
+      " (step, cell) terms" + law + fmt(d.step_correlation) + " correlated cells";
   s.add_check({.id = "(20)/replicas/" + run.spec.name,
                .name = "the network replicas obey Fokker–Planck (20) (" + run.spec.name + ")",
                .kind = "claim",
