@@ -20,9 +20,10 @@ build: deps
 	@cmake --preset $(PRESET) >/dev/null
 	@cmake --build --preset $(PRESET) -j $(JOBS)
 
-# Runs the default world suite into out/world (summary.json, data.h5, report.html).
+# Runs the default world suite into out/world (summary.json, data.h5, report.html); a second
+# `make run` replaces the earlier suite's files there (--overwrite keeps any file of your own).
 run: build
-	$(BUILD)/nnworld run $(CONFIG) --out $(OUT)
+	$(BUILD)/nnworld run $(CONFIG) --out $(OUT) --overwrite
 
 # Every test: C++ (GoogleTest through CTest), the report's Python tests, clang-format.
 test: build

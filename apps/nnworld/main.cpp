@@ -1,14 +1,15 @@
 // nnworld: the command-line laboratory.
 //
-//   nnworld run CONFIG.toml [--out DIR] [--set key=value]... [--seed N] [--threads N]
-//                           [--quiet] [--strict] [--checkpoint-every S]
+//   nnworld run CONFIG.toml [--out DIR] [--overwrite] [--set key=value]... [--seed N]
+//                           [--threads N] [--quiet] [--strict] [--checkpoint-every S]
 //   nnworld run --resume DIR [--threads N] [--quiet] [--strict]
 //   nnworld list                      experiment kinds with one-line descriptions
 //   nnworld validate CONFIG.toml [--set key=value]... [--keys]
 //   nnworld report DIR                (re)build DIR/report.html
 //
-// Exit codes: 0 ran (claims may fail), 2 bad input, 3 numerical divergence, 4 an oracle
-// failed under --strict, 1 internal error.
+// Exit codes (core/error.hpp): 0 ran (claims may fail), 2 bad input, 3 numerical divergence, 4 an
+// oracle failed under --strict, 5 out of memory, 6 an I/O error, 130/143 stopped by SIGINT/
+// SIGTERM at a safe point, 1 internal error.
 //
 // Under `mpirun -np R nnworld run …` every rank reads the config and runs the experiment; the
 // engines split their replicas, chains or sub-runs over the ranks (core/parallel.hpp) and rank 0
@@ -17,16 +18,20 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <limits>
+#include <new>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "nnworld/core/error.hpp"
+#include "nnworld/core/interrupt.hpp"
 #include "nnworld/core/parallel.hpp"
 #include "nnworld/io/config.hpp"
 #include "nnworld/lab/experiment.hpp"
@@ -40,8 +45,11 @@ namespace {
 struct Args {
   std::string config;
   std::string out;
+  bool out_given = false;
+  bool overwrite = false;
   std::string report_dir;
   std::vector<std::string> sets;
+  std::string seed_text;
   std::uint64_t seed = 1;
   int threads = 0;
   bool quiet = false;
@@ -51,8 +59,15 @@ struct Args {
   std::string resume;
 };
 
+// "out/run/" and "out/run" name the same run.
+std::string without_trailing_slash(std::string dir) {
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+  return dir;
+}
+
 // `run --resume DIR`: the invocation recorded in DIR.partial/resume.json replaces the command
-// line's config, --set, --seed and --out (threads, --quiet and --strict stay as given).
+// line's config, --set, --seed and --out (threads, --quiet and --strict stay as given). Each
+// field is checked: a record edited by hand is refused naming the field.
 nlohmann::json read_invocation(const std::string& dir) {
   const fs::path partial = fs::path(dir).lexically_normal().string() + ".partial";
   const fs::path file = partial / "resume.json";
@@ -67,10 +82,57 @@ nlohmann::json read_invocation(const std::string& dir) {
         "DIR.partial/resume.json, written by `nnworld run … --checkpoint-every S --out DIR`");
   }
   nlohmann::json inv = nlohmann::json::parse(in, nullptr, false);
-  if (inv.is_discarded() || !inv.contains("config") || !inv.contains("resolved")) {
-    throw Error(file.string(), "unreadable resume record", "the resume.json nnworld wrote");
+  if (inv.is_discarded() || !inv.is_object()) {
+    throw Error(file.string(), "unreadable resume record (not a JSON object)",
+                "the resume.json nnworld wrote");
   }
+  const auto require = [&](const char* field, bool ok, const char* expected) {
+    if (!inv.contains(field)) {
+      throw Error(file.string(), std::string("field '") + field + "' is missing", expected);
+    }
+    if (!ok) throw Error(file.string(), std::string("field '") + field + "' is invalid", expected);
+  };
+  require("config",
+          inv.contains("config") && inv["config"].is_string() &&
+              !inv["config"].get<std::string>().empty(),
+          "the path of the config file (a string)");
+  const bool sets_ok = inv.contains("sets") && inv["sets"].is_array() &&
+                       std::all_of(inv["sets"].begin(), inv["sets"].end(),
+                                   [](const auto& v) { return v.is_string(); });
+  require("sets", sets_ok, "a list of KEY=VALUE strings");
+  require("seed", inv.contains("seed") && inv["seed"].is_number_unsigned(),
+          "a non-negative integer");
+  require("seed_given", inv.contains("seed_given") && inv["seed_given"].is_boolean(),
+          "true or false");
+  require("checkpoint_every",
+          inv.contains("checkpoint_every") && inv["checkpoint_every"].is_number() &&
+              std::isfinite(inv["checkpoint_every"].get<double>()) &&
+              inv["checkpoint_every"].get<double>() >= 0.0,
+          "a non-negative number of seconds");
+  require("resolved", inv.contains("resolved") && inv["resolved"].is_object(),
+          "the resolved config (an object)");
   return inv;
+}
+
+// --seed as typed: a whole number in [0, 2^63 − 1], the range of the config's `seed`.
+std::uint64_t parse_seed(const std::string& text) {
+  const auto fail = [&] {
+    throw Error("--seed " + io::elide(text), "not a whole number in [0, 9.2e18]",
+                "a non-negative integer seed");
+  };
+  if (text.empty() || text.size() > 19) fail();
+  for (char c : text) {
+    if (c < '0' || c > '9') fail();
+  }
+  const unsigned long long v = std::stoull(text);
+  if (v > static_cast<unsigned long long>(std::numeric_limits<std::int64_t>::max())) fail();
+  return v;
+}
+
+// --threads: at most 8 per core (and never fewer than 64 allowed), so that a typo cannot ask the
+// OpenMP runtime for tens of thousands of threads.
+int max_threads() {
+  return std::max(64, 8 * omp_get_num_procs());
 }
 
 io::Config load_config(const Args& a) {
@@ -107,8 +169,10 @@ int cmd_validate(const Args& a) {
   lab::RunOptions options;
   const lab::Prepared p = lab::prepare(config, options);
   if (!a.quiet) {
-    std::printf("%s: ok (experiment '%s', %zu keys)\n", a.config.c_str(), p.experiment.c_str(),
-                config.keys().size());
+    std::printf("%s: ok (experiment '%s', %zu keys; memory estimate %s of %s available)\n",
+                a.config.c_str(), p.experiment.c_str(), config.keys().size(),
+                io::format_bytes(config.memory_estimate()).c_str(),
+                io::format_bytes(io::Config::memory_available()).c_str());
     if (a.keys) {
       for (const auto& k : config.keys()) {
         std::printf("%s = %s    # %s (default %s)\n", k.key.c_str(), k.value.dump().c_str(),
@@ -130,10 +194,27 @@ int cmd_report(const Args& a) {
 
 int cmd_run(Args a, bool seed_given) {
   nlohmann::json resumed;
+  if (a.out_given && without_trailing_slash(a.out).empty()) {
+    throw Error("--out ''", "empty output directory name", "a directory path");
+  }
+  if (a.threads > max_threads()) {
+    throw Error("--threads " + std::to_string(a.threads), "too many threads",
+                "at most " + std::to_string(max_threads()) + " (8 per core of this machine)");
+  }
+  if (seed_given) a.seed = parse_seed(a.seed_text);
   if (!a.resume.empty()) {
-    if (!a.config.empty() || !a.out.empty()) {
-      throw Error("nnworld run", "--resume DIR with a CONFIG or --out",
-                  "--resume DIR alone: the config and the output come from DIR.partial/");
+    a.resume = without_trailing_slash(a.resume);
+    const char* conflict = !a.config.empty() ? "a CONFIG"
+                           : a.out_given     ? "--out"
+                           : seed_given      ? "--seed"
+                           : !a.sets.empty() ? "--set"
+                           : a.overwrite     ? "--overwrite"
+                                             : nullptr;
+    if (conflict != nullptr) {
+      throw Error("nnworld run --resume " + a.resume, std::string("given with ") + conflict,
+                  "--resume DIR alone (with --threads, --quiet, --strict or "
+                  "--checkpoint-every): the config, --set, --seed and --out come from "
+                  "DIR.partial/resume.json");
     }
     resumed = read_invocation(a.resume);
     a.config = resumed["config"].get<std::string>();
@@ -151,6 +232,7 @@ int cmd_run(Args a, bool seed_given) {
   options.seed_given = seed_given;
   options.checkpoint_every = a.checkpoint_every;
   options.resume = !a.resume.empty();
+  options.overwrite = a.overwrite;
   options.threads = a.threads > 0 ? a.threads : default_threads();
   const core::Comm& world = core::Comm::world();
   options.quiet = a.quiet || !world.root();
@@ -159,7 +241,7 @@ int cmd_run(Args a, bool seed_given) {
 
   const fs::path out =
       a.out.empty() ? fs::path("out") / fs::path(a.config).stem() : fs::path(a.out);
-  if (!options.resume) io::RunDirectory::check_target(out);
+  if (!options.resume) io::RunDirectory::check_target(out, options.overwrite);
   lab::Prepared prepared = lab::prepare(config, options);
   if (options.resume && prepared.config != resumed["resolved"]) {
     throw Error(a.config, "the config has changed since the run being resumed started",
@@ -176,6 +258,13 @@ int cmd_run(Args a, bool seed_given) {
   const lab::RunRecord record = lab::execute(prepared, out);
   const int code = lab::exit_code(record, a.strict);
   if (!world.root()) return code;
+  if (record.status == "interrupted") {  // stop promptly: no report
+    std::fprintf(stderr, "%s: interrupted after %.2f s; %s/ holds what was recorded%s\n",
+                 prepared.experiment.c_str(), record.wall_seconds, record.dir.string().c_str(),
+                 record.dir == out ? " (`nnworld report DIR` builds its report)"
+                                   : ", and `nnworld run --resume DIR` continues it");
+    return code;
+  }
   const lab::ReportOutcome report = lab::build_report(record.dir, a.quiet);
   if (!a.quiet) {
     std::printf("%s: %s — %d/%d checks passed", prepared.experiment.c_str(), record.status.c_str(),
@@ -215,9 +304,16 @@ int main(int argc, char** argv) {
 
   CLI::App* run = app.add_subcommand("run", "run an experiment from a TOML config");
   run->add_option("CONFIG", a.config, "config file (TOML); omitted with --resume");
-  run->add_option("--out,-o", a.out, "output directory (default: out/<config stem>)");
+  CLI::Option* out_opt =
+      run->add_option("--out,-o", a.out, "output directory (default: out/<config stem>)");
+  run->add_flag("--overwrite", a.overwrite,
+                "replace a previous run in the output directory (only that run's files: "
+                "summary.json, data.h5, report.html, figures/, sub-runs; your own files stay)");
   add_sets(run);
-  CLI::Option* seed_opt = run->add_option("--seed", a.seed, "random seed (overrides `seed`)");
+  CLI::Option* seed_opt = run->add_option("--seed", a.seed_text,
+                                          "random seed, a whole number in [0, 2^63 - 1] "
+                                          "(overrides `seed`)")
+                              ->type_name("N");
   run->add_option("--threads", a.threads,
                   "OpenMP threads (default: all cores, shared among the MPI ranks on a machine)")
       ->check(CLI::PositiveNumber);
@@ -227,7 +323,13 @@ int main(int argc, char** argv) {
                   "save a checkpoint at most every S seconds of wall time (experiments with long "
                   "loops; 0: at every opportunity)")
       ->type_name("S")
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::NonNegativeNumber)
+      ->check(CLI::Validator(
+          [](const std::string& v) {
+            const double x = std::strtod(v.c_str(), nullptr);
+            return std::isfinite(x) ? std::string() : std::string("must be a finite number");
+          },
+          "", "finite"));
   run->add_option("--resume", a.resume,
                   "continue the run stopped in DIR.partial/ from its checkpoint (the config, "
                   "--set, --seed and --out come from DIR.partial/resume.json)")
@@ -254,6 +356,9 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  // Clean interrupts in a single process (under MPI the launcher's default handling stays: one
+  // rank stopping alone would leave the others waiting).
+  if (core::Comm::world().size() == 1) core::install_interrupt_handlers();
   try {
     if (*list) return speaks ? cmd_list() : 0;
     if (*validate) {
@@ -261,11 +366,21 @@ int main(int argc, char** argv) {
       return cmd_validate(a);
     }
     if (*report) return speaks ? cmd_report(a) : 0;
-    if (*run) return cmd_run(a, seed_opt->count() > 0);
+    if (*run) {
+      a.out_given = out_opt->count() > 0;
+      return cmd_run(a, seed_opt->count() > 0);
+    }
   } catch (const Error& e) {
     // Bad input is found by every rank alike (each reads the same files), so each returns.
     if (speaks) std::fprintf(stderr, "error: %s\n", e.message().c_str());
     return e.exit_code;
+  } catch (const std::bad_alloc&) {
+    if (speaks) {
+      std::fprintf(stderr,
+                   "error: out of memory: an allocation failed (reduce the sizes in the "
+                   "config)\n");
+    }
+    return exit_codes::out_of_memory;
   } catch (const std::exception& e) {
     const core::Comm& world = core::Comm::world();
     if (world.size() == 1) {

@@ -493,9 +493,28 @@ def _save_atomic(fig, out_file):
         raise
 
 
+def _remove_stale_figures(fig_dir):
+    """Remove the PNGs of an earlier report, so the new page never sits beside figures it did
+    not draw; other files stay, and the directory goes only if it is left empty."""
+    if not os.path.isdir(fig_dir) or os.path.islink(fig_dir):
+        return
+    for name in os.listdir(fig_dir):
+        path = os.path.join(fig_dir, name)
+        if name.endswith(".png") and os.path.isfile(path) and not os.path.islink(path):
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+    try:
+        os.rmdir(fig_dir)
+    except OSError:
+        pass
+
+
 def make_figures(run_dir, summary):
     """Write DIR/figures/*.png for DIR/data.h5; return a FigureResult."""
     result = FigureResult()
+    _remove_stale_figures(os.path.join(run_dir, "figures"))
     h5_path = os.path.join(run_dir, "data.h5")
     if not os.path.exists(h5_path):
         if summary.get("arrays"):

@@ -3,6 +3,7 @@
 // stdout and stderr, and checks the bad-input contract (exit 2, one located error line, nothing
 // written).
 #include <gtest/gtest.h>
+#include <hdf5.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -50,6 +51,15 @@ inline std::string slurp(const fs::path& file) {
   return ss.str();
 }
 
+// Whether `file` opens as an HDF5 file (h5py could read it).
+inline bool h5_opens(const fs::path& file) {
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  const hid_t f = H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (f < 0) return false;
+  H5Fclose(f);
+  return true;
+}
+
 class CliFixture : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -86,6 +96,18 @@ class CliFixture : public ::testing::Test {
     r.err = slurp(io_ / "err");
     return r;
   }
+  // Starts `nnworld ARGS` in the test directory without waiting (output discarded); the caller
+  // signals and reaps the returned process.
+  pid_t spawn(const std::string& args) const {
+    const std::string cmd = "cd '" + dir_.string() + "' && exec env " + std::string(kNoPython) +
+                            " '" NNWORLD_BINARY "' " + args + " >/dev/null 2>&1";
+    const pid_t pid = fork();
+    if (pid == 0) {
+      execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    return pid;
+  }
   void write(const std::string& name, const std::string& text) const {
     std::ofstream(dir_ / name) << text;
   }
@@ -95,9 +117,10 @@ class CliFixture : public ::testing::Test {
   }
   [[nodiscard]] const fs::path& dir() const { return dir_; }
 
-  // Runs `run ARGS` with --strict (an oracle failure is exit 4) into s/ and returns its summary.
+  // Runs `run ARGS` with --strict (an oracle failure is exit 4) into s/ (replacing the run there)
+  // and returns its summary.
   nlohmann::json run_ok(const std::string& args) const {
-    const CliResult r = run("run " + args + " --strict --quiet --out s");
+    const CliResult r = run("run " + args + " --strict --quiet --overwrite --out s");
     EXPECT_EQ(r.code, 0) << r.err;
     return summary("s");
   }

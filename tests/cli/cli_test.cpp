@@ -77,7 +77,7 @@ TEST_F(Cli, OutOfRange) {
   write("cfg.toml", "experiment = \"network\"\n[training]\nbatch = 0\n");
   expect_bad_input(
       "run cfg.toml",
-      R"(error: cfg\.toml:3:9: key 'training\.batch': value 0 out of range \(expected >= 1\))");
+      R"(error: cfg\.toml:3:9: key 'training\.batch': value 0 out of range \(expected in \[1, 1e\+08\]\))");
 }
 
 TEST_F(Cli, BadChoiceListsTheChoices) {
@@ -176,8 +176,10 @@ TEST_F(Cli, QuietSeedAndSetAreRecorded) {
   EXPECT_EQ(s["config"]["network"]["n"], 5);
   EXPECT_EQ(s["config"]["network"]["activation"], "relu");
   EXPECT_EQ(s["config"]["seed"], 42);
-  // Running again into the same directory replaces it.
-  const CliResult again = run("run cfg.toml --quiet --seed 43 --out o");
+  // Running again into the same directory is refused; with --overwrite it replaces the run.
+  EXPECT_EQ(run("run cfg.toml --quiet --seed 43 --out o").code, 2);
+  EXPECT_EQ(summary("o")["seed"], 42);
+  const CliResult again = run("run cfg.toml --quiet --seed 43 --overwrite --out o");
   ASSERT_EQ(again.code, 0) << again.err;
   EXPECT_EQ(summary("o")["seed"], 43);
 }
@@ -381,8 +383,10 @@ TEST_F(Cli, SameSeedGivesBitIdenticalResultsForAnyThreadCount) {
                           "[dynamics]\nsteps = 20\n[training]\nenabled = true\nstep = 0.05\n"
                           "batch = 40\nsteps = 60\ntemperature = 1e-4\nweight_decay = 1e-3\n"
                           "relax_steps = 5\n[data]\nsource = \"teacher\"\nsamples = 300\n");
-    ASSERT_EQ(run("run cfg.toml --quiet --seed 7 --threads 1 --out one").code, 0) << init;
-    ASSERT_EQ(run("run cfg.toml --quiet --seed 7 --threads 2 --out two").code, 0) << init;
+    ASSERT_EQ(run("run cfg.toml --quiet --seed 7 --threads 1 --overwrite --out one").code, 0)
+        << init;
+    ASSERT_EQ(run("run cfg.toml --quiet --seed 7 --threads 2 --overwrite --out two").code, 0)
+        << init;
     const auto a = summary("one");
     const auto b = summary("two");
     EXPECT_EQ(a["observables"], b["observables"]) << init;
@@ -394,7 +398,8 @@ TEST_F(Cli, SameSeedGivesBitIdenticalResultsForAnyThreadCount) {
       EXPECT_TRUE(va == vb) << init << " " << path;
     }
     // A different seed gives a different run (the comparison above is not vacuous).
-    ASSERT_EQ(run("run cfg.toml --quiet --seed 8 --threads 2 --out three").code, 0) << init;
+    ASSERT_EQ(run("run cfg.toml --quiet --seed 8 --threads 2 --overwrite --out three").code, 0)
+        << init;
     EXPECT_NE(summary("three")["observables"], a["observables"]) << init;
   }
 }

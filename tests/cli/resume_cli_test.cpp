@@ -26,13 +26,7 @@ class Resume : public CliFixture {
   // Starts `nnworld ARGS` in the test directory, waits until `file` (relative to it) exists, and
   // kills the process with SIGKILL. Returns false if the process ended before `file` appeared.
   bool kill_when(const std::string& args, const std::string& file) const {
-    const std::string cmd = "cd '" + dir().string() + "' && exec env " + std::string(kNoPython) +
-                            " '" NNWORLD_BINARY "' " + args + " >/dev/null 2>&1";
-    const pid_t pid = fork();
-    if (pid == 0) {
-      execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
-      _exit(127);
-    }
+    const pid_t pid = spawn(args);
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
     bool seen = false;
     while (std::chrono::steady_clock::now() < deadline) {
@@ -140,7 +134,8 @@ TEST_F(Resume, BadResumeRequestsExitTwo) {
   // A config and --resume together.
   const CliResult both = run("run " + kFokkerPlanck + " --resume nowhere");
   EXPECT_EQ(both.code, 2);
-  EXPECT_EQ(both.err.rfind("error: nnworld run: --resume DIR with a CONFIG", 0), 0u) << both.err;
+  EXPECT_EQ(both.err.rfind("error: nnworld run --resume nowhere: given with a CONFIG", 0), 0u)
+      << both.err;
 
   // A finished run.
   ASSERT_EQ(run("run " + kFokkerPlanck + " --quiet --set ensemble.replicas=0 --out done").code, 0);

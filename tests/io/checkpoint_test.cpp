@@ -91,4 +91,36 @@ TEST(Checkpoint, SavingReplacesThePreviousOne) {
   fs::remove_all(d);
 }
 
+// A damaged checkpoint is refused (exit 2) rather than resumed with different data: a flipped
+// byte inside the state fails the checksum, a cut file fails to parse.
+TEST(Checkpoint, DamagedOrTruncatedIsRefused) {
+  const fs::path d = temp_dir("damaged");
+  CheckpointState st;
+  st.put("record", std::int64_t{7});
+  st.put("q", std::vector<double>(64, 0.25));
+  nnworld::io::save_checkpoint(d / "c.cbor", st);
+  std::string bytes;
+  {
+    std::ifstream in(d / "c.cbor", std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  ASSERT_GT(bytes.size(), 512u);  // the 64 doubles, stored as raw bytes
+  const auto expect_refused = [&](const std::string& content, const char* why) {
+    std::ofstream(d / "bad.cbor", std::ios::binary | std::ios::trunc) << content;
+    try {
+      (void)nnworld::io::load_checkpoint(d / "bad.cbor");
+      ADD_FAILURE() << "accepted: " << why;
+    } catch (const nnworld::Error& e) {
+      EXPECT_EQ(e.exit_code, 2) << why;
+      EXPECT_NE(e.message().find("bad.cbor"), std::string::npos) << e.message();
+    }
+  };
+  std::string flipped = bytes;
+  flipped[bytes.size() - 40] = static_cast<char>(flipped[bytes.size() - 40] ^ 0x01);  // in q
+  expect_refused(flipped, "a flipped bit");
+  expect_refused(bytes.substr(0, bytes.size() / 2), "half the file");
+  expect_refused(bytes.substr(0, bytes.size() - 1), "one byte short");
+  fs::remove_all(d);
+}
+
 }  // namespace

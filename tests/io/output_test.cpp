@@ -237,33 +237,108 @@ TEST(RunDirectory, WritesIntoPartialAndRenamesOnCommit) {
   EXPECT_FALSE(fs::exists(tmp.path() / "run.partial"));
 }
 
-TEST(RunDirectory, ReplacesAPreviousRunOnlyAtTheFinalRename) {
+TEST(RunDirectory, APreviousRunIsReplacedOnlyWithOverwriteAndTheUsersFilesStay) {
   TempDir tmp;
   const fs::path out = tmp.path() / "run";
-  fs::create_directories(out);
+  fs::create_directories(out / "figures");
   std::ofstream(out / "summary.json") << "{\"old\": true}";
-  std::ofstream(out / "stale.txt") << "x";
-  RunDirectory::check_target(out);  // a previous run directory may be replaced
+  std::ofstream(out / "data.h5") << "old";
+  std::ofstream(out / "figures" / "a.png") << "old";
+  std::ofstream(out / "notes.txt") << "mine";
+  std::ofstream(out / "config.toml") << "mine too";
+  EXPECT_THROW(RunDirectory::check_target(out), nnworld::Error);  // no --overwrite
+  RunDirectory::check_target(out, true);
   RunDirectory d(out);
-  EXPECT_TRUE(fs::exists(out / "stale.txt"));  // untouched while the run is in progress
+  EXPECT_TRUE(fs::exists(out / "data.h5"));  // untouched while the run is in progress
   std::ofstream(d.path() / "summary.json") << "{\"new\": true}";
   d.commit();
-  EXPECT_FALSE(fs::exists(out / "stale.txt"));
   EXPECT_TRUE(read_json(out / "summary.json").contains("new"));
+  EXPECT_FALSE(fs::exists(out / "data.h5"));   // the earlier run's file, not rewritten: gone
+  EXPECT_FALSE(fs::exists(out / "figures"));   // likewise
+  EXPECT_TRUE(fs::exists(out / "notes.txt"));  // the user's files stay
+  EXPECT_TRUE(fs::exists(out / "config.toml"));
+  EXPECT_FALSE(fs::exists(tmp.path() / "run.previous"));
+  EXPECT_FALSE(fs::exists(tmp.path() / "run.partial"));
 }
 
-TEST(RunDirectory, StalePartialIsRemovedAndDiscardCleansUp) {
+TEST(RunDirectory, AStalePartialOfArtifactsIsRemovedOneWithUserFilesIsRefused) {
   TempDir tmp;
   const fs::path out = tmp.path() / "run";
-  fs::create_directories(tmp.path() / "run.partial");
-  std::ofstream(tmp.path() / "run.partial" / "junk") << "x";
+  fs::create_directories(tmp.path() / "run.partial" / "figures");
+  std::ofstream(tmp.path() / "run.partial" / "data.h5") << "x";
+  std::ofstream(tmp.path() / "run.partial" / "figures" / "f.png") << "x";
+  EXPECT_NO_THROW(RunDirectory::check_target(out));
   {
     RunDirectory d(out);
-    EXPECT_FALSE(fs::exists(d.path() / "junk"));
+    EXPECT_FALSE(fs::exists(d.path() / "data.h5"));
     d.discard();
   }
   EXPECT_FALSE(fs::exists(tmp.path() / "run.partial"));
   EXPECT_FALSE(fs::exists(out));
+  // The user's file in DIR.partial/: refused, and nothing is removed.
+  fs::create_directories(tmp.path() / "run.partial");
+  std::ofstream(tmp.path() / "run.partial" / "draft.txt") << "mine";
+  std::ofstream(tmp.path() / "run.partial" / "data.h5") << "x";
+  EXPECT_THROW(RunDirectory::check_target(out, true), nnworld::Error);
+  EXPECT_THROW(RunDirectory{out}, nnworld::Error);
+  EXPECT_TRUE(fs::exists(tmp.path() / "run.partial" / "draft.txt"));
+  EXPECT_TRUE(fs::exists(tmp.path() / "run.partial" / "data.h5"));
+}
+
+TEST(RunDirectory, AResumableRunIsKeptWithoutOverwrite) {
+  TempDir tmp;
+  const fs::path out = tmp.path() / "run";
+  fs::create_directories(tmp.path() / "run.partial");
+  std::ofstream(tmp.path() / "run.partial" / "resume.json") << "{}";
+  std::ofstream(tmp.path() / "run.partial" / "checkpoint.cbor") << "x";
+  EXPECT_THROW(RunDirectory::check_target(out), nnworld::Error);
+  EXPECT_NO_THROW(RunDirectory::check_target(out, true));
+  EXPECT_TRUE(fs::exists(tmp.path() / "run.partial" / "resume.json"));
+}
+
+TEST(RunDirectory, ArtifactsAreOnlyTheFilesARunWrites) {
+  TempDir tmp;
+  const fs::path d = tmp.path();
+  for (const char* f : {"summary.json", "data.h5", "report.html", "checkpoint.cbor", "resume.json",
+                        "notes.txt", "summary.json.bak"}) {
+    std::ofstream(d / f) << "x";
+  }
+  EXPECT_TRUE(nnworld::io::is_run_artifact(d / "summary.json"));
+  EXPECT_TRUE(nnworld::io::is_run_artifact(d / "report.html"));
+  EXPECT_TRUE(nnworld::io::is_run_artifact(d / "checkpoint.cbor"));
+  EXPECT_FALSE(nnworld::io::is_run_artifact(d / "notes.txt"));
+  EXPECT_FALSE(nnworld::io::is_run_artifact(d / "summary.json.bak"));
+  fs::create_directories(d / "sub");  // a world sub-run
+  std::ofstream(d / "sub" / "summary.json") << "{}";
+  EXPECT_TRUE(nnworld::io::is_run_artifact(d / "sub"));
+  std::ofstream(d / "sub" / "mine.txt") << "x";  // …holding a file of the user's: not ours
+  EXPECT_FALSE(nnworld::io::is_run_artifact(d / "sub"));
+  fs::create_directories(d / "figures");
+  std::ofstream(d / "figures" / "a.png") << "x";
+  EXPECT_TRUE(nnworld::io::is_run_artifact(d / "figures"));
+  std::ofstream(d / "figures" / "plan.pdf") << "x";
+  EXPECT_FALSE(nnworld::io::is_run_artifact(d / "figures"));
+}
+
+TEST(RunDirectory, OutputPathsAreChecked) {
+  TempDir tmp;
+  std::ofstream(tmp.path() / "afile") << "x";
+  EXPECT_THROW(RunDirectory::check_target(tmp.path() / "afile" / "sub"), nnworld::Error);
+  EXPECT_THROW(RunDirectory::check_target(""), nnworld::Error);
+  EXPECT_NO_THROW(RunDirectory::check_target(tmp.path() / "a" / "b" / ""));
+}
+
+TEST(WriteFileAtomic, WritesWholeAndLeavesNoTemporary) {
+  TempDir tmp;
+  nnworld::io::write_file_atomic(tmp.path() / "f.json", "{\"a\": 1}\n");
+  EXPECT_TRUE(read_json(tmp.path() / "f.json").contains("a"));
+  EXPECT_FALSE(fs::exists(tmp.path() / "f.json.tmp"));
+  try {
+    nnworld::io::write_file_atomic(tmp.path() / "absent" / "f.json", "x");
+    ADD_FAILURE() << "no error for an unwritable path";
+  } catch (const nnworld::Error& e) {
+    EXPECT_EQ(e.exit_code, nnworld::exit_codes::io_error);
+  }
 }
 
 TEST(RunDirectory, RefusesToReplaceSomethingElse) {

@@ -309,6 +309,22 @@ class SingleRunTest(ReportTestBase):
         self.assertFalse(os.path.exists(stale))
         self.assertTrue(os.path.isfile(os.path.join(run, "figures", "field.png")))
 
+    def test_corrupt_data_h5_leaves_no_stale_figures(self):
+        run = os.path.join(self.tmp, "corrupt")
+        make_run(run)
+        with open(os.path.join(run, "data.h5"), "wb") as f:
+            f.write(b"not an HDF5 file")
+        os.makedirs(os.path.join(run, "figures"), exist_ok=True)
+        stale = os.path.join(run, "figures", "old.png")
+        mine = os.path.join(run, "figures", "notes.txt")
+        for path, data in ((stale, PNG_MAGIC), (mine, b"mine")):
+            with open(path, "wb") as f:
+                f.write(data)
+        res = run_module(run)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertFalse(os.path.exists(stale))
+        self.assertTrue(os.path.exists(mine))
+
     def test_without_data_h5(self):
         run = os.path.join(self.tmp, "nodata")
         write_summary(run, experiment="partition", status="ok", checks=make_checks())

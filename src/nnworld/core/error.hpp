@@ -7,11 +7,23 @@
 
 namespace nnworld {
 
+// The exit codes of the CLI (README "Exit codes").
+namespace exit_codes {
+inline constexpr int internal = 1;            // a bug: please report it
+inline constexpr int bad_input = 2;           // config, flags, files or output target refused
+inline constexpr int divergence = 3;          // NaN/Inf during a run (the files stay valid)
+inline constexpr int strict = 4;              // an oracle failed under --strict
+inline constexpr int out_of_memory = 5;       // an allocation failed
+inline constexpr int io_error = 6;            // reading or writing a file failed (disk full, …)
+inline constexpr int interrupted_int = 130;   // SIGINT: stopped at a safe point
+inline constexpr int interrupted_term = 143;  // SIGTERM: stopped at a safe point
+}  // namespace exit_codes
+
 struct Error : std::runtime_error {
   std::string where;
   std::string what_;
   std::string expected;
-  int exit_code = 2;  // 2 bad input, 3 numerical divergence, 1 internal
+  int exit_code = 2;  // one of exit_codes
 
   Error(std::string where_, std::string what, std::string expected_ = {}, int code = 2);
 

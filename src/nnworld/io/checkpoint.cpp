@@ -5,6 +5,7 @@
 #include <iterator>
 
 #include "nnworld/core/error.hpp"
+#include "nnworld/io/output.hpp"
 
 namespace nnworld::io {
 
@@ -60,21 +61,26 @@ CheckpointState CheckpointState::from_document(nlohmann::json doc, std::string s
   return s;
 }
 
-void save_checkpoint(const fs::path& file, const CheckpointState& state) {
-  const std::vector<std::uint8_t> bytes = nlohmann::json::to_cbor(state.document());
-  const fs::path tmp = file.string() + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out.write(reinterpret_cast<const char*>(bytes.data()),
-              static_cast<std::streamsize>(bytes.size()));
-    out.flush();
-    if (!out)
-      throw Error(tmp.string(), "cannot write the checkpoint", "a writable run directory", 1);
+namespace {
+// FNV-1a, 64 bits: enough to detect a damaged or hand-edited file (not an adversary).
+std::uint64_t fnv1a(const std::vector<std::uint8_t>& bytes) {
+  std::uint64_t h = 14695981039346656037ULL;
+  for (const std::uint8_t b : bytes) {
+    h ^= b;
+    h *= 1099511628211ULL;
   }
-  std::error_code ec;
-  fs::rename(tmp, file, ec);
-  if (ec)
-    throw Error(file.string(), "cannot move the checkpoint into place: " + ec.message(), "", 1);
+  return h;
+}
+constexpr const char* kFormat = "nnworld checkpoint 2";
+}  // namespace
+
+void save_checkpoint(const fs::path& file, const CheckpointState& state) {
+  // The file: {"format", "checksum" (FNV-1a of "state"), "state": the state's CBOR bytes}.
+  const std::vector<std::uint8_t> inner = nlohmann::json::to_cbor(state.document());
+  const nlohmann::json outer = {
+      {"format", kFormat}, {"checksum", fnv1a(inner)}, {"state", nlohmann::json::binary(inner)}};
+  const std::vector<std::uint8_t> bytes = nlohmann::json::to_cbor(outer);
+  write_file_atomic(file, std::string(bytes.begin(), bytes.end()));
 }
 
 CheckpointState load_checkpoint(const fs::path& file) {
@@ -82,10 +88,25 @@ CheckpointState load_checkpoint(const fs::path& file) {
   if (!in) throw Error(file.string(), "cannot read the checkpoint", "a readable file");
   const std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)),
                                         std::istreambuf_iterator<char>());
-  nlohmann::json doc = nlohmann::json::from_cbor(bytes, true, false);
+  const std::string expected = "a checkpoint.cbor written by this version of nnworld";
+  const nlohmann::json outer = nlohmann::json::from_cbor(bytes, true, false);
+  if (outer.is_discarded() || !outer.is_object()) {
+    throw Error(file.string(), "not a checkpoint (unreadable or truncated CBOR)", expected);
+  }
+  if (outer.value("format", std::string()) != kFormat || !outer.contains("checksum") ||
+      !outer["checksum"].is_number_unsigned() || !outer.contains("state") ||
+      !outer["state"].is_binary()) {
+    throw Error(file.string(), "not a checkpoint of this version (no format, checksum or state)",
+                expected);
+  }
+  const std::vector<std::uint8_t>& inner = outer["state"].get_binary();
+  if (fnv1a(inner) != outer["checksum"].get<std::uint64_t>()) {
+    throw Error(file.string(), "damaged checkpoint (checksum mismatch)",
+                expected + ", unchanged since");
+  }
+  nlohmann::json doc = nlohmann::json::from_cbor(inner, true, false);
   if (doc.is_discarded() || !doc.is_object()) {
-    throw Error(file.string(), "not a checkpoint (unreadable CBOR)",
-                "a checkpoint.cbor written by nnworld");
+    throw Error(file.string(), "not a checkpoint (unreadable state)", expected);
   }
   return CheckpointState::from_document(std::move(doc), file.string());
 }

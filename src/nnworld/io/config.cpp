@@ -1,9 +1,13 @@
 #include "nnworld/io/config.hpp"
 
 #include <toml++/toml.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -34,7 +38,10 @@ std::optional<std::vector<Segment>> split_key(std::string_view key) {
       ++i;
       std::size_t v = 0;
       const std::size_t start = i;
-      while (i < key.size() && key[i] >= '0' && key[i] <= '9') v = v * 10 + (key[i++] - '0');
+      while (i < key.size() && key[i] >= '0' && key[i] <= '9') {
+        if (i - start >= 12) return std::nullopt;  // no array has 10^12 elements: malformed
+        v = v * 10 + static_cast<std::size_t>(key[i++] - '0');
+      }
       if (i == start || i >= key.size() || key[i] != ']') return std::nullopt;
       ++i;
       seg.indices.push_back(v);
@@ -147,6 +154,26 @@ std::string Range::describe() const {
   return "any number";
 }
 
+std::string elide(std::string_view text, std::size_t max) {
+  if (text.size() <= max) return std::string(text);
+  const std::size_t keep = max / 2;
+  return std::string(text.substr(0, keep)) + "…(" + std::to_string(text.size()) + " characters)…" +
+         std::string(text.substr(text.size() - keep / 2));
+}
+
+std::string format_bytes(double bytes) {
+  const char* units[] = {"B", "KB", "MB", "GB", "TB", "PB", "EB"};
+  int u = 0;
+  while (bytes >= 1000.0 && u < 6) {
+    bytes /= 1000.0;
+    ++u;
+  }
+  char buf[48];
+  if (!std::isfinite(bytes) || bytes >= 1000.0) return "more than 1000 EB";
+  std::snprintf(buf, sizeof buf, bytes < 10.0 ? "%.1f %s" : "%.0f %s", bytes, units[u]);
+  return buf;
+}
+
 // ---- Levenshtein --------------------------------------------------------------------------
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
@@ -180,6 +207,35 @@ std::optional<std::string> did_you_mean(std::string_view word,
   return std::nullopt;
 }
 
+// ---- Config: resources ---------------------------------------------------------------------
+
+double Config::memory_available() {
+  double limit =
+      static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGESIZE));
+  if (std::ifstream cg("/sys/fs/cgroup/memory.max"); cg) {
+    std::string text;
+    cg >> text;
+    if (!text.empty() && text != "max") limit = std::min(limit, std::strtod(text.c_str(), nullptr));
+  }
+  if (const char* env = std::getenv("NNWORLD_MEMORY_LIMIT"); env != nullptr && *env != '\0') {
+    const double v = std::strtod(env, nullptr);
+    if (v > 0.0) limit = std::min(limit, v);
+  }
+  return limit;
+}
+
+void Config::require_memory(std::string_view key, double bytes, std::string_view what) {
+  memory_bytes_ += bytes;
+  const double available = memory_available();
+  if (!(memory_bytes_ <= available)) {
+    throw error(key,
+                "the run would need about " + format_bytes(memory_bytes_) + " (" +
+                    std::string(what) + ") and " + format_bytes(available) +
+                    " of memory is available",
+                "a smaller value");
+  }
+}
+
 // ---- Config: construction -----------------------------------------------------------------
 
 Config::Config() : root_(std::make_unique<toml::table>()) {}
@@ -203,9 +259,21 @@ Config Config::from_string(std::string_view text, std::string source_name,
 }
 
 Config Config::from_file(const std::filesystem::path& path) {
+  // A regular file of bounded size: a device or a pipe that never ends is refused before a
+  // byte is read.
+  constexpr std::uintmax_t kMaxBytes = 16u << 20;
+  std::error_code ec;
+  const auto st = std::filesystem::status(path, ec);
+  if (!ec && std::filesystem::exists(st) && !std::filesystem::is_regular_file(st)) {
+    throw Error(path.string(), "not a regular file", "a readable TOML file");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in || std::filesystem::is_directory(path)) {
     throw Error(path.string(), "cannot open config file", "a readable TOML file");
+  }
+  if (const auto size = std::filesystem::file_size(path, ec); !ec && size > kMaxBytes) {
+    throw Error(path.string(), "config file of " + std::to_string(size >> 20) + " MiB",
+                "a TOML file of at most 16 MiB");
   }
   std::ostringstream ss;
   ss << in.rdbuf();
@@ -219,7 +287,7 @@ Config Config::from_file(const std::filesystem::path& path) {
 void Config::apply_override(std::string_view assignment) {
   const auto eq = assignment.find('=');
   if (eq == std::string_view::npos) {
-    throw Error("--set " + std::string(assignment), "missing '='", "KEY=VALUE, e.g. network.n=8");
+    throw Error("--set " + elide(assignment), "missing '='", "KEY=VALUE, e.g. network.n=8");
   }
   auto trim = [](std::string_view s) {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -228,7 +296,7 @@ void Config::apply_override(std::string_view assignment) {
   };
   const std::string key(trim(assignment.substr(0, eq)));
   const std::string text(trim(assignment.substr(eq + 1)));
-  const std::string where = "--set " + key;
+  const std::string where = "--set " + elide(key);
   const auto segs = split_key(key);
   if (!segs) throw Error(where, "malformed key", "a dotted key such as network.n or run[0].name");
 
@@ -247,8 +315,8 @@ void Config::apply_override(std::string_view assignment) {
                                               text.front() == '"' || text.front() == '\'');
     if (structured || text.empty()) {
       throw Error(where,
-                  "malformed TOML value '" + text + "'" +
-                      (parse_message.empty() ? "" : ": " + parse_message),
+                  "malformed TOML value '" + elide(text) + "'" +
+                      (parse_message.empty() ? "" : ": " + elide(parse_message)),
                   "a TOML value, e.g. 8, 0.5, true, \"relu\", [1, 2]");
     }
     parsed.insert_or_assign("v", text);

@@ -148,6 +148,15 @@ class Config {
   // "unknown key (did you mean 'network.activation'?)".
   void finish() const;
 
+  // Resources, checked before anything is allocated: `bytes` is what the run will hold because of
+  // `key` (`what` says how the estimate is made). An estimate above the memory this process may
+  // use (physical memory, the cgroup's memory.max, or NNWORLD_MEMORY_LIMIT bytes, the least) is
+  // bad input at the key (exit 2). The estimates add up to memory_estimate().
+  void require_memory(std::string_view key, double bytes, std::string_view what);
+  [[nodiscard]] double memory_estimate() const { return memory_bytes_; }
+  // The memory this process may use, in bytes (see require_memory).
+  [[nodiscard]] static double memory_available();
+
   // Every registered key with the value used, as a nested JSON object.
   [[nodiscard]] nlohmann::json resolved() const;
   // Every registered key: {"key": {"default": .., "doc": ..}} in registration order.
@@ -174,6 +183,7 @@ class Config {
   std::set<std::string, std::less<>> overridden_;
   std::vector<KeyInfo> keys_;
   std::map<std::string, std::size_t, std::less<>> key_index_;
+  double memory_bytes_ = 0.0;
 };
 
 template <>
@@ -188,6 +198,12 @@ std::string Config::get<std::string>(std::string_view, const std::string&, std::
 
 // Levenshtein distance (insertions, deletions, substitutions all cost 1).
 std::size_t edit_distance(std::string_view a, std::string_view b);
+
+// A value as it may appear in a message: at most `max` characters, the middle replaced by
+// "…(N characters)…" when longer.
+[[nodiscard]] std::string elide(std::string_view text, std::size_t max = 80);
+// "12 GB", "3.1 MB": a byte count for messages.
+[[nodiscard]] std::string format_bytes(double bytes);
 // The candidate closest to `word`, if close enough to be a plausible typo.
 std::optional<std::string> did_you_mean(std::string_view word,
                                         const std::vector<std::string>& candidates);

@@ -2,6 +2,7 @@
 
 #include <hdf5.h>
 
+#include <cmath>
 #include <fstream>
 #include <stdexcept>
 #include <system_error>
@@ -15,41 +16,173 @@ namespace fs = std::filesystem;
 // ---- RunDirectory --------------------------------------------------------------------------
 
 namespace {
-fs::path partial_of(const fs::path& final_dir) {
-  fs::path p = final_dir;
-  if (!p.has_filename()) p = p.parent_path();  // "out/run/" → "out/run"
-  return p.string() + ".partial";
+fs::path normalised(const fs::path& final_dir) {
+  fs::path p = final_dir.lexically_normal();
+  while (!p.empty() && !p.has_filename() && p != p.root_path()) p = p.parent_path();  // "run/"
+  return p;
 }
 
-fs::path normalised(const fs::path& final_dir) {
-  fs::path p = final_dir;
-  if (!p.has_filename()) p = p.parent_path();
-  return p;
+fs::path partial_of(const fs::path& final_dir) {
+  return normalised(final_dir).string() + ".partial";
+}
+
+bool has_prefix(const std::string& s, const char* prefix) {
+  return s.rfind(prefix, 0) == 0;
+}
+bool has_suffix(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// The first entry under `dir` that is not an artifact (empty: none).
+fs::path first_foreign(const fs::path& dir) {
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    if (!is_run_artifact(e.path())) return e.path();
+  }
+  return {};
+}
+
+// Removes the artifacts directly under `dir` (recursively for artifact directories); the
+// user's entries stay.
+void remove_artifacts(const fs::path& dir) {
+  std::error_code ec;
+  std::vector<fs::path> doomed;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    if (is_run_artifact(e.path())) doomed.push_back(e.path());
+  }
+  for (const auto& p : doomed) {
+    fs::remove_all(p, ec);
+    if (ec) throw Error(p.string(), "cannot remove: " + ec.message(), "", exit_codes::io_error);
+  }
+}
+
+std::string refusal_hint(const fs::path& dir) {
+  return "a new directory, an empty one, or a previous run directory with --overwrite (" +
+         dir.string() + " is left as it is)";
 }
 }  // namespace
 
-void RunDirectory::check_target(const fs::path& final_dir) {
-  const fs::path dir = normalised(final_dir);
-  if (dir.empty()) throw Error("--out", "empty output directory name", "a directory path");
+bool is_run_artifact(const fs::path& entry) {
   std::error_code ec;
-  const auto st = fs::symlink_status(dir, ec);
-  if (ec || !fs::exists(st)) return;
-  if (!fs::is_directory(st)) {
-    throw Error("--out " + dir.string(), "exists and is not a directory",
-                "a new directory or a previous run directory");
+  const auto st = fs::symlink_status(entry, ec);
+  if (ec || fs::is_symlink(st)) return false;
+  const std::string name = entry.filename().string();
+  if (fs::is_regular_file(st)) {
+    static const char* const kFiles[] = {"summary.json",     "data.h5",
+                                         "report.html",      "checkpoint.cbor",
+                                         "resume.json",      "checkpoint_config.json",
+                                         "summary.json.tmp", "checkpoint.cbor.tmp"};
+    for (const char* f : kFiles) {
+      if (name == f) return true;
+    }
+    return has_prefix(name, ".tmp-report-") && has_suffix(name, ".html");
   }
-  if (fs::exists(dir / "summary.json") || fs::is_empty(dir, ec)) return;
-  throw Error("--out " + dir.string(), "exists and is not a run directory (no summary.json)",
-              "a new directory or a previous run directory");
+  if (!fs::is_directory(st)) return false;
+  if (name == "figures") {  // figures/*.png written by the report
+    for (const auto& e : fs::directory_iterator(entry, ec)) {
+      const auto s = fs::symlink_status(e.path(), ec);
+      const std::string f = e.path().filename().string();
+      if (!fs::is_regular_file(s) || !(has_suffix(f, ".png") || has_prefix(f, ".tmp"))) {
+        return false;
+      }
+    }
+    return true;
+  }
+  // A sub-run of a world suite (finished: summary.json; or stopped: NAME.partial) made of
+  // artifacts only.
+  const bool run_like = fs::exists(entry / "summary.json", ec) || has_suffix(name, ".partial") ||
+                        fs::exists(entry / "resume.json", ec) ||
+                        fs::exists(entry / "checkpoint.cbor", ec) ||
+                        fs::exists(entry / "data.h5", ec);
+  return run_like && first_foreign(entry).empty();
+}
+
+void write_file_atomic(const fs::path& file, const std::string& text) {
+  const fs::path tmp = file.string() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.flush();
+    if (!out) {
+      std::error_code ec;
+      fs::remove(tmp, ec);
+      throw Error(file.string(), "cannot write the file (disk full or not writable)", "",
+                  exit_codes::io_error);
+    }
+  }
+  std::error_code ec;
+  fs::rename(tmp, file, ec);
+  if (ec) {
+    fs::remove(tmp, ec);
+    throw Error(file.string(), "cannot move the file into place: " + ec.message(), "",
+                exit_codes::io_error);
+  }
+}
+
+void RunDirectory::check_target(const fs::path& final_dir, bool overwrite) {
+  const fs::path dir = normalised(final_dir);
+  if (dir.empty() || dir == dir.root_path()) {
+    throw Error("--out '" + final_dir.string() + "'", "not a usable output directory",
+                "a directory path");
+  }
+  std::error_code ec;
+  // Every existing ancestor must be a directory ("--out afile/sub").
+  for (fs::path up = dir.parent_path(); !up.empty(); up = up.parent_path()) {
+    const auto st = fs::status(up, ec);
+    if (fs::exists(st)) {
+      if (!fs::is_directory(st)) {
+        throw Error("--out " + dir.string(), up.string() + " exists and is not a directory",
+                    "a path whose existing parents are directories");
+      }
+      break;
+    }
+    if (up == up.root_path()) break;
+  }
+  const auto st = fs::symlink_status(dir, ec);
+  if (!ec && fs::exists(st)) {
+    if (!fs::is_directory(st)) {
+      throw Error("--out " + dir.string(), "exists and is not a directory", refusal_hint(dir));
+    }
+    if (!fs::is_empty(dir, ec)) {
+      if (!fs::exists(dir / "summary.json")) {
+        throw Error("--out " + dir.string(), "exists and is not a run directory (no summary.json)",
+                    refusal_hint(dir));
+      }
+      if (!overwrite) {
+        throw Error("--out " + dir.string(), "holds a previous run",
+                    "a new directory, or --overwrite to replace that run's files (files of your "
+                    "own in it are kept)");
+      }
+    }
+  }
+  const fs::path partial = partial_of(dir);
+  const auto pst = fs::symlink_status(partial, ec);
+  if (ec || !fs::exists(pst)) return;
+  if (!fs::is_directory(pst)) {
+    throw Error(partial.string(), "exists and is not a directory", "the run's working directory");
+  }
+  if (const fs::path foreign = first_foreign(partial); !foreign.empty()) {
+    throw Error(partial.string(), "holds files nnworld did not write (" + foreign.string() + ")",
+                "the run's working directory: move your files elsewhere");
+  }
+  if (!overwrite && fs::exists(partial / "resume.json")) {
+    throw Error(
+        partial.string(), "holds an interrupted run",
+        "`nnworld run --resume " + dir.string() + "` to continue it, or --overwrite to discard it");
+  }
 }
 
 RunDirectory::RunDirectory(fs::path final_dir, bool owner, bool keep)
     : final_(normalised(final_dir)), partial_(partial_of(final_dir)), owner_(owner) {
   if (!owner_) return;
   std::error_code ec;
-  if (!keep) fs::remove_all(partial_, ec);
-  if (ec) {
-    throw Error(partial_.string(), "cannot remove stale directory: " + ec.message(), "", 1);
+  if (!keep && fs::exists(fs::symlink_status(partial_, ec))) {
+    if (const fs::path foreign = first_foreign(partial_); !foreign.empty()) {
+      throw Error(partial_.string(), "holds files nnworld did not write (" + foreign.string() + ")",
+                  "the run's working directory: move your files elsewhere");
+    }
+    remove_artifacts(partial_);
   }
   fs::create_directories(partial_, ec);
   if (ec) throw Error(partial_.string(), "cannot create directory: " + ec.message(), "", 2);
@@ -62,22 +195,64 @@ void RunDirectory::commit() {
     return;
   }
   std::error_code ec;
-  if (fs::exists(fs::symlink_status(final_))) {
-    fs::remove_all(final_, ec);
-    if (ec) throw Error(final_.string(), "cannot replace directory: " + ec.message(), "", 1);
+  const bool previous = fs::exists(fs::symlink_status(final_, ec)) && !fs::is_empty(final_, ec);
+  if (!previous) {
+    fs::remove(final_, ec);  // an empty directory, or nothing
+    fs::rename(partial_, final_, ec);
+    if (ec) {
+      throw Error(final_.string(),
+                  "cannot rename " + partial_.string() + " into place: " + ec.message(), "",
+                  exit_codes::io_error);
+    }
+    committed_ = true;
+    return;
+  }
+  // Over a previous run: DIR/ moves aside whole (one rename), the new run takes its place, the
+  // user's entries move back, and the earlier run's artifacts are removed last. A failure at
+  // any point leaves every user file in DIR/ or DIR.previous/.
+  const fs::path aside = final_.string() + ".previous";
+  if (fs::exists(fs::symlink_status(aside, ec))) {
+    if (const fs::path foreign = first_foreign(aside); !foreign.empty()) {
+      throw Error(aside.string(), "holds files nnworld did not write (" + foreign.string() + ")",
+                  "no " + aside.string() + ": it is where --overwrite moves the previous run",
+                  exit_codes::io_error);
+    }
+    fs::remove_all(aside, ec);
+  }
+  fs::rename(final_, aside, ec);
+  if (ec) {
+    throw Error(final_.string(), "cannot move the previous run aside: " + ec.message(), "",
+                exit_codes::io_error);
   }
   fs::rename(partial_, final_, ec);
   if (ec) {
+    std::error_code back;
+    fs::rename(aside, final_, back);
     throw Error(final_.string(),
-                "cannot rename " + partial_.string() + " into place: " + ec.message(), "", 1);
+                "cannot rename " + partial_.string() + " into place: " + ec.message(), "",
+                exit_codes::io_error);
   }
   committed_ = true;
+  std::vector<fs::path> keep;
+  for (const auto& e : fs::directory_iterator(aside, ec)) {
+    if (!is_run_artifact(e.path())) keep.push_back(e.path());
+  }
+  for (const auto& p : keep) {
+    const fs::path target = final_ / p.filename();
+    if (fs::exists(fs::symlink_status(target, ec))) continue;  // stays in DIR.previous/
+    fs::rename(p, target, ec);
+  }
+  remove_artifacts(aside);
+  fs::remove(aside, ec);  // only if empty: a user file that could not move back stays there
 }
 
 void RunDirectory::discard() {
   if (committed_ || !owner_) return;
   std::error_code ec;
-  fs::remove_all(partial_, ec);
+  if (first_foreign(partial_).empty()) {
+    remove_artifacts(partial_);
+    fs::remove(partial_, ec);
+  }
 }
 
 // ---- Summary -------------------------------------------------------------------------------
@@ -124,11 +299,8 @@ nlohmann::json Summary::to_json() const {
 
 void Summary::write(const fs::path& file) const {
   // NaN and ±Inf have no JSON form; nlohmann writes them as null, which keeps the file valid.
-  const std::string text = to_json().dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
-  std::ofstream out(file, std::ios::binary | std::ios::trunc);
-  out << text << '\n';
-  out.close();
-  if (!out) throw Error(file.string(), "cannot write file", "", 1);
+  write_file_atomic(file,
+                    to_json().dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
 }
 
 // ---- H5Writer ------------------------------------------------------------------------------

@@ -16,16 +16,22 @@
 namespace nnworld::io {
 
 // ---- Run directory ---------------------------------------------------------------------------
+// A run never deletes or replaces a file it did not write. The files nnworld writes into a run
+// directory (its "artifacts") are summary.json, data.h5, report.html, figures/*.png, the
+// checkpoint and resume records, their temporary names, and the sub-run directories of a world
+// suite made of the same; anything else in DIR/ or DIR.partial/ belongs to the user.
 class RunDirectory {
  public:
-  // Throws nnworld::Error (exit 2) if `final_dir` exists and is not replaceable: only a
-  // previous run directory (holding summary.json) or an empty directory may be replaced.
-  // Creates nothing, so it can run while the inputs are validated.
-  static void check_target(const std::filesystem::path& final_dir);
+  // Throws nnworld::Error (exit 2) unless the run may write to `final_dir`: DIR/ absent or
+  // empty, or (with `overwrite`) holding a previous run; DIR.partial/ absent, or holding only
+  // artifacts and (without `overwrite`) no resumable run. Creates nothing, so it can run while
+  // the inputs are validated.
+  static void check_target(const std::filesystem::path& final_dir, bool overwrite = false);
 
-  // Removes a stale DIR.partial/ and creates a fresh one (parents as needed); with keep = true
-  // (resuming) an existing DIR.partial/ is kept as it is. With owner = false (an MPI rank other
-  // than the one that writes) it only names the paths: it creates, commits and discards nothing.
+  // Removes the artifacts of a stale DIR.partial/ and creates a fresh one (parents as needed);
+  // with keep = true (resuming) an existing DIR.partial/ is kept as it is. With owner = false
+  // (an MPI rank other than the one that writes) it only names the paths: it creates, commits
+  // and discards nothing.
   explicit RunDirectory(std::filesystem::path final_dir, bool owner = true, bool keep = false);
   RunDirectory(const RunDirectory&) = delete;
   RunDirectory& operator=(const RunDirectory&) = delete;
@@ -35,7 +41,8 @@ class RunDirectory {
   // Where files are written until commit(): DIR.partial/.
   [[nodiscard]] const std::filesystem::path& path() const { return partial_; }
   [[nodiscard]] const std::filesystem::path& final_path() const { return final_; }
-  // Removes an existing DIR/ and renames DIR.partial/ to DIR/.
+  // Renames DIR.partial/ to DIR/. Over a previous run (check_target with overwrite) the earlier
+  // run's artifacts are removed and the user's files in DIR/ are kept beside the new run.
   void commit();
   // Removes DIR.partial/ (used when the run is abandoned for bad input).
   void discard();
@@ -47,6 +54,13 @@ class RunDirectory {
   bool owner_ = true;
   bool committed_ = false;
 };
+
+// Whether `entry` (a file or directory inside a run directory) is one nnworld writes.
+[[nodiscard]] bool is_run_artifact(const std::filesystem::path& entry);
+
+// Writes `text` to `file` through FILE.tmp and a rename, so a reader never sees half a file;
+// throws nnworld::Error (exit 6, an I/O error) if it cannot.
+void write_file_atomic(const std::filesystem::path& file, const std::string& text);
 
 // ---- summary.json ----------------------------------------------------------------------------
 class Summary {

@@ -1,9 +1,12 @@
 #include "nnworld/io/progress.hpp"
 
+#include <omp.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
+
+#include "nnworld/core/interrupt.hpp"
 
 namespace nnworld::io {
 
@@ -43,6 +46,9 @@ Progress::~Progress() {
 }
 
 void Progress::update(std::int64_t done) {
+  // A safe point for SIGINT/SIGTERM (core/interrupt.hpp), outside any parallel region (active
+  // or not: an exception must not leave an OpenMP region).
+  if (omp_get_level() == 0) core::throw_if_interrupted();
   if (mode_ == Mode::silent) return;
   std::unique_lock lock(mutex_, std::try_to_lock);
   if (!lock.owns_lock() || finished_) return;  // another thread is drawing: skip this update

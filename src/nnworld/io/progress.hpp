@@ -5,7 +5,8 @@
 //   * otherwise: a plain line every ~10 % of the work or every 5 s;
 //   * silent when the run is --quiet.
 // update() is cheap (one clock read and a comparison) and may be called every iteration;
-// calls from several threads are serialised by a mutex.
+// calls from several threads are serialised by a mutex. Outside parallel regions it is a safe
+// point: after SIGINT/SIGTERM it throws core::Interrupted (core/interrupt.hpp).
 #include <chrono>
 #include <cstdint>
 #include <cstdio>

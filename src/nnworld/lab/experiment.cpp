@@ -1,9 +1,13 @@
 #include "nnworld/lab/experiment.hpp"
 
 #include <chrono>
+#include <csignal>
 #include <fstream>
 
+#include <new>
+
 #include "nnworld/core/error.hpp"
+#include "nnworld/core/interrupt.hpp"
 #include "nnworld/core/parallel.hpp"
 
 namespace nnworld::lab {
@@ -27,7 +31,11 @@ RunContext::RunContext(const RunOptions& options, const fs::path& dir, io::Summa
     : options_(options), dir_(dir), summary_(summary), data_(data), last_save_(now_seconds()) {}
 
 bool RunContext::checkpoint_due() {
-  if (options_.checkpoint_every < 0.0) return false;
+  if (options_.checkpoint_every < 0.0) {
+    core::throw_if_interrupted();  // a safe point
+    return false;
+  }
+  if (core::interrupt_signal() != 0) return true;  // save the state, then stop (save_checkpoint)
   const core::Comm& comm = core::current_comm();
   std::string due = now_seconds() - last_save_ >= options_.checkpoint_every ? "1" : "0";
   comm.broadcast(due, 0);  // the root's clock decides for every rank
@@ -38,6 +46,7 @@ void RunContext::save_checkpoint(const io::CheckpointState& state) {
   if (core::current_comm().root()) io::save_checkpoint(dir_ / kCheckpointFile, state);
   last_save_ = now_seconds();
   ++saves_;
+  core::throw_if_interrupted();  // a signal: stop now that the state is saved
 }
 
 void RunContext::set_resumed(io::CheckpointState state) {
@@ -117,7 +126,9 @@ void count_checks(RunRecord& r) {
 }
 
 RunRecord execute(Prepared& prepared, const fs::path& out_dir) {
-  io::RunDirectory::check_target(out_dir);
+  if (!prepared.options.resume) {
+    io::RunDirectory::check_target(out_dir, prepared.options.overwrite);
+  }
   const auto t0 = std::chrono::steady_clock::now();
   // Every rank of the current Comm runs the plan (the engines split their items over the
   // ranks); the root alone writes the run directory.
@@ -180,43 +191,72 @@ RunRecord execute(Prepared& prepared, const fs::path& out_dir) {
     } catch (const Divergence& e) {
       record.status = "diverged";
       record.error = e.message();
+    } catch (const core::Interrupted& e) {
+      record.status = "interrupted";
+      record.error = e.message();
     } catch (const Error& e) {
-      if (e.exit_code == 2) {  // bad input found late: leave nothing behind
+      if (e.exit_code == exit_codes::bad_input) {  // bad input found late: leave nothing behind
         data.close();
         dir.discard();
         throw;
       }
-      record.status = "failed";
+      record.status = e.exit_code == exit_codes::io_error ? "io_error" : "failed";
       record.error = e.message();
+    } catch (const std::bad_alloc&) {
+      record.status = "out_of_memory";
+      record.error = "out of memory: an allocation failed (reduce the sizes in the config)";
     } catch (const std::exception& e) {
       record.status = "failed";
       record.error = std::string("internal error: ") + e.what();
     }
     data.close();
   }
+  record.exit = exit_for_status(record.status);
   record.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   summary.set("status", record.status);
   if (!record.error.empty()) summary.set("error", record.error);
   summary.set("wall_seconds", record.wall_seconds);
+  // An interrupted run that keeps checkpoints stays in DIR.partial/ with its checkpoint and
+  // resume record, for `nnworld run --resume DIR`; every other run is committed.
+  const bool resumable = record.status == "interrupted" && owner &&
+                         fs::exists(dir.path() / kResumeFile) &&
+                         fs::exists(dir.path() / kCheckpointFile);
   if (owner) {
     std::error_code ec;  // the checkpoint and resume record are not part of a finished run
-    fs::remove(dir.path() / kCheckpointFile, ec);
-    fs::remove(dir.path() / kResumeFile, ec);
-    fs::remove(dir.path() / kConfigFile, ec);
+    if (!resumable) {
+      fs::remove(dir.path() / kCheckpointFile, ec);
+      fs::remove(dir.path() / kResumeFile, ec);
+      fs::remove(dir.path() / kConfigFile, ec);
+    }
     summary.write(dir.path() / "summary.json");
   }
   record.checks = summary.to_json()["checks"];
-  dir.commit();
-  record.dir = dir.final_path();
+  if (resumable) {
+    record.dir = dir.path();
+  } else {
+    dir.commit();
+    record.dir = dir.final_path();
+  }
   count_checks(record);
   return record;
 }
 
+int exit_for_status(const std::string& status) {
+  if (status == "ok") return 0;
+  if (status == "diverged") return exit_codes::divergence;
+  if (status == "interrupted") {
+    return core::interrupt_signal() == SIGINT ? exit_codes::interrupted_int
+                                              : exit_codes::interrupted_term;
+  }
+  if (status == "out_of_memory") return exit_codes::out_of_memory;
+  if (status == "io_error") return exit_codes::io_error;
+  return exit_codes::internal;
+}
+
 int exit_code(const RunRecord& record, bool strict) {
-  if (record.status == "diverged") return 3;
-  if (record.status != "ok") return 1;
-  if (strict && record.oracles_failed > 0) return 4;
+  if (record.exit != 0) return record.exit;
+  if (strict && record.oracles_failed > 0) return exit_codes::strict;
   return 0;
 }
 

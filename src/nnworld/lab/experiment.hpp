@@ -36,6 +36,8 @@ struct RunOptions {
   // `invocation` (how to run this again) for `nnworld run --resume DIR`.
   double checkpoint_every = -1.0;
   bool resume = false;  // continue DIR.partial/ from its checkpoint(s) instead of starting over
+  // Replace the artifacts of a previous run in DIR/ (the user's own files there are kept).
+  bool overwrite = false;
   nlohmann::json invocation = nullptr;
 };
 
@@ -124,8 +126,11 @@ Prepared prepare(io::Config& config, const RunOptions& options);
 
 struct RunRecord {
   std::string experiment;
-  std::string status;  // "ok" | "diverged" | "failed"
+  // "ok" | "diverged" (exit 3) | "interrupted" (130/143) | "out_of_memory" (5) | "io_error" (6)
+  // | "failed" (1)
+  std::string status;
   std::string error;
+  int exit = 0;  // the CLI's exit code for this status (before --strict)
   double wall_seconds = 0.0;
   std::filesystem::path dir;  // the final run directory
   nlohmann::json checks;      // the checks array of summary.json
@@ -138,13 +143,17 @@ struct RunRecord {
 // Creates the run directory, executes the plan, writes summary.json and data.h5 and renames
 // DIR.partial/ to DIR/. With options.resume an existing DIR.partial/ is kept and its
 // checkpoint.cbor, if any, handed to the plan (RunContext::resumed). A Divergence gives status
-// "diverged", any other failure during the run "failed"; both still leave a complete directory. Bad
-// input detected during the run removes DIR.partial/ and rethrows.
+// "diverged", a signal at a safe point "interrupted", a failed allocation "out_of_memory", a
+// failed write "io_error", any other failure "failed"; each still leaves a complete directory
+// (an interrupted run with checkpoints on stays in DIR.partial/ for --resume). Bad input
+// detected during the run removes DIR.partial/ and rethrows.
 RunRecord execute(Prepared& prepared, const std::filesystem::path& out_dir);
 
-// Exit status of a finished run: 3 diverged, 1 failed, 4 an oracle failed under strict,
-// 0 otherwise.
+// Exit status of a finished run: record.exit (3 diverged, 130/143 interrupted, 5 out of memory,
+// 6 I/O error, 1 failed), else 4 if an oracle failed under strict, else 0.
 int exit_code(const RunRecord& record, bool strict);
+// The exit code of a run status (0 for "ok").
+int exit_for_status(const std::string& status);
 
 // Counts of a checks array (JSON objects with "kind" and "passed").
 void count_checks(RunRecord& record);

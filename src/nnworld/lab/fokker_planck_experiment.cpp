@@ -807,7 +807,9 @@ void run_follow_up(RunContext& ctx, const trainable::ParametrisedNetwork& pnet,
   s.observable("follow_up.adaptive.p_value", ha.p_value);
   s.observable("follow_up.target_ratio", fu.target / fu.mu);
   s.observable("follow_up.hbar_prime_squared", h2);
-  s.observable("follow_up.hbar_prime", constant && h2 > 0.0 ? std::sqrt(h2) : kNaN);
+  // ħ′ is real only for ħ′² > 0: null (undefined), not NaN, otherwise.
+  s.observable("follow_up.hbar_prime",
+               constant && h2 > 0.0 ? nlohmann::json(std::sqrt(h2)) : nlohmann::json(nullptr));
   s.observable("regime", regime);
   s.add_check({.id = "claim2/hbar_constant",
                .name = "D/(γμ) constant over q under adaptive learning (p of χ²)",

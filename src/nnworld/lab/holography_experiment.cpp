@@ -87,6 +87,10 @@ std::unique_ptr<Plan> configure_holography(Config& c, const RunOptions& options)
   net.n_boundary = c.get<std::int64_t>("holography.n_boundary", 32,
                                        "boundary neurons, numbered 0..n_boundary−1 (P̂_∂ of (97))",
                                        Range::between(1, 100000));
+  c.require_memory(
+      "holography.n_boundary",
+      3.0 * static_cast<double>(net.n_boundary) * static_cast<double>(net.n_boundary) * 8.0,
+      "the n_boundary × n_boundary boundary map (99) and two work matrices");
   const std::size_t n_given =
       c.table_array_size("holography.chains", "chains {from, to, bulk} between boundary neurons");
   if (n_given > 0) {

@@ -218,6 +218,15 @@ void read_dynamics(Config& c, const RunOptions& options, LearningEnsemblePlan& p
                   "steps/record_every ≥ 3 (time differences are central)");
   }
   const auto k = static_cast<std::size_t>(p.subspace.dims());
+  {  // Memory per mode: every replica's parameters (N + N², with a gradient and a copy) and its
+     // records of q and F.
+    const double n = static_cast<double>(p.subspace.n());
+    const double records = static_cast<double>(p.steps / p.record_every + 1);
+    c.require_memory("ensemble.replicas",
+                     static_cast<double>(p.replicas) *
+                         (3.0 * (n + n * n) + records * (static_cast<double>(k) + 2.0)) * 8.0,
+                     "per replica: 3 × (N + N²) parameters and its records of q and F");
+  }
   p.two_packets =
       c.get_choice("ensemble.start", "packet", "packet | two_packets (the interference test)",
                    {"packet", "two_packets"}) == "two_packets";
@@ -575,17 +584,25 @@ void LearningEnsemblePlan::compare(RunContext& ctx, const ModeRun& run) const {
   o.km_min_count = km_min_count;
   const trainable::DescriptionResult d = trainable::compare_descriptions(run.records, run.km, o);
   const std::string pre = "descriptions." + run.spec.name + ".";
+  // A value that is not measured (no cell qualifies: dof = 0) is null, not NaN: NaN is kept for
+  // a divergence.
+  const auto measured = [](double v) {
+    return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json();
+  };
   auto put = [&](const std::string& name, const trainable::ResidualSummary& r) {
-    s.observable(pre + name + ".chi2_per_dof", r.per_dof());
+    s.observable(pre + name + ".chi2_per_dof",
+                 r.dof > 0 ? measured(r.per_dof()) : nlohmann::json());
     s.observable(pre + name + ".dof", r.dof);
-    s.observable(pre + name + ".z", r.z());
+    s.observable(pre + name + ".z", r.dof > 0 ? measured(r.z()) : nlohmann::json());
   };
   put("fokker_planck", d.fokker_planck);
   put("madelung_continuity", d.continuity);
   put("constraint_25", d.constraint);
   put("hamilton_jacobi", d.hamilton_jacobi);
-  s.observable(pre + "inverse_mu", d.inverse_mu);
-  s.observable(pre + "inverse_mu_se", d.inverse_mu_se);
+  s.observable(pre + "inverse_mu",
+               d.fokker_planck.dof > 0 ? measured(d.inverse_mu) : nlohmann::json());
+  s.observable(pre + "inverse_mu_se",
+               d.fokker_planck.dof > 0 ? measured(d.inverse_mu_se) : nlohmann::json());
   s.observable(pre + "cells", d.cells);
   if (d.fokker_planck.dof == 0) {
     s.add_note(run.spec.name + ": no cell holds " + std::to_string(min_count) +
@@ -624,8 +641,8 @@ void LearningEnsemblePlan::compare(RunContext& ctx, const ModeRun& run) const {
   const double sigma = step_law.tolerance / 3.0;
   const double fp_sigmas = (d.fokker_planck.per_dof() - step_law.expected) / sigma;
   const double m_sigmas = (d.continuity.per_dof() - step_law.expected) / sigma;
-  s.observable(pre + "fokker_planck.sigmas", fp_sigmas);
-  s.observable(pre + "madelung_continuity.sigmas", m_sigmas);
+  s.observable(pre + "fokker_planck.sigmas", measured(fp_sigmas));
+  s.observable(pre + "madelung_continuity.sigmas", measured(m_sigmas));
   const bool fp_ok = fp_sigmas <= 3.0, m_ok = m_sigmas <= 3.0;
   s.observable(pre + "obeyed", !std::isfinite(fp_sigmas) || !std::isfinite(m_sigmas)
                                    ? "not measured"

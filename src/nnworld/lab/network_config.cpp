@@ -109,6 +109,18 @@ BuiltNetwork build_network(Config& c, const RunOptions& options) {
   const std::string layout = c.get_choice(
       "network.layout", "auto", "weight storage: auto (from init) | dense | sparse | permutation",
       {"auto", "dense", "sparse", "permutation"});
+  // Memory, before anything of size N is built: ŵ with the N×N work matrices of the fixed
+  // points (Jacobian, Ĝ) when dense; k entries per row and a few N-vectors when sparse.
+  const double nd = static_cast<double>(n);
+  if (init == "sparse_random" || layout == "sparse") {
+    c.require_memory("network.n", nd * static_cast<double>(nnz) * 16.0 + 16.0 * nd * 8.0,
+                     "k sparse weights per row and 16 N-vectors");
+  } else if (init == "permutation" && layout != "dense") {
+    c.require_memory("network.n", 16.0 * nd * 8.0, "16 N-vectors");
+  } else {
+    c.require_memory("network.n", 3.0 * nd * nd * 8.0,
+                     "dense ŵ and two N×N work matrices of the fixed points");
+  }
   const auto weights = c.get_matrix("network.weights", n, n, "explicit N×N weights w_ij (j → i)");
   net.b = Eigen::Map<const Vector>(
       c.get_vector("network.bias", {0.0}, "bias b: N numbers or one number for all",
@@ -269,7 +281,8 @@ network::SgdOptions read_sgd_options(Config& c, const RunOptions& options,
                                      double default_temperature) {
   network::SgdOptions s;
   s.step = c.get<double>("training.step", 0.05, "SGD step size η", Range::positive());
-  s.batch = c.get<std::int64_t>("training.batch", 32, "mini-batch size B", Range::at_least(1));
+  s.batch = c.get<std::int64_t>("training.batch", 32, "mini-batch size B (at most 10⁸)",
+                                Range::between(1, 1e8));
   s.temperature = c.get<double>("training.temperature", default_temperature,
                                 "Langevin temperature of (b, w) (noise √(2ηT) ξ; 0: plain SGD)",
                                 Range::non_negative());

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "nnworld/core/error.hpp"
+#include "nnworld/io/output.hpp"
 
 extern char** environ;
 
@@ -62,11 +63,51 @@ nlohmann::json read_summary(const fs::path& dir) {
   const fs::path file = dir / "summary.json";
   std::ifstream in(file);
   if (!in) throw Error(file.string(), "cannot open", "a run directory holding summary.json");
+  nlohmann::json s;
   try {
-    return nlohmann::json::parse(in);
+    s = nlohmann::json::parse(in);
   } catch (const nlohmann::json::parse_error& e) {
     throw Error(file.string(), std::string("invalid JSON: ") + e.what(), "a valid summary.json");
   }
+  // The shape the report reads (the same rules as python/nnworld_report/summary.py).
+  const auto require = [&](bool ok, const std::string& field, const char* expected) {
+    if (!ok) throw Error(file.string(), "field '" + field + "' is missing or invalid", expected);
+  };
+  require(s.is_object(), "(top level)", "a JSON object");
+  for (const char* key : {"experiment", "status"}) {
+    require(s.contains(key) && s[key].is_string(), key, "a string");
+  }
+  for (const char* key : {"observables", "config"}) {
+    require(!s.contains(key) || s[key].is_null() || s[key].is_object(), key, "an object");
+  }
+  if (s.contains("checks") && !s["checks"].is_null()) {
+    require(s["checks"].is_array(), "checks", "a list of check objects");
+    for (std::size_t i = 0; i < s["checks"].size(); ++i) {
+      const auto& c = s["checks"][i];
+      require(c.is_object() && c.contains("name"), "checks[" + std::to_string(i) + "]",
+              "an object with a \"name\"");
+    }
+  }
+  if (s.contains("runs") && !s["runs"].is_null()) {
+    require(s["runs"].is_array(), "runs", "a list of run objects");
+    for (std::size_t i = 0; i < s["runs"].size(); ++i) {
+      const auto& r = s["runs"][i];
+      require(r.is_object() && r.contains("name") && r["name"].is_string(),
+              "runs[" + std::to_string(i) + "]", "an object with a string \"name\"");
+    }
+  }
+  for (const char* key : {"notes", "arrays"}) {
+    require(!s.contains(key) || s[key].is_array(), key, "a list");
+  }
+  return s;
+}
+
+// j[key], or null when j is not an object or has no such key (a summary edited by hand).
+const nlohmann::json& at(const nlohmann::json& j, const char* key) {
+  static const nlohmann::json null_value;
+  if (!j.is_object()) return null_value;
+  const auto it = j.find(key);
+  return it == j.end() ? null_value : *it;
 }
 
 struct ChildResult {
@@ -150,8 +191,8 @@ std::string last_lines(const std::string& text, std::size_t n) {
 void write_fallback_report(const fs::path& dir, const std::string& reason) {
   const nlohmann::json s = read_summary(dir);
   std::ostringstream h;
-  const std::string experiment = s.value("experiment", "?");
-  const std::string status = s.value("status", "?");
+  const std::string experiment = s["experiment"].get<std::string>();
+  const std::string status = s["status"].get<std::string>();
   h << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>nnworld: "
     << html_escape(experiment) << "</title>\n<style>body{font-family:sans-serif;margin:2em}"
     << "table{border-collapse:collapse}td,th{border:1px solid #999;padding:3px 8px;"
@@ -170,11 +211,10 @@ void write_fallback_report(const fs::path& dir, const std::string& reason) {
     h << "<h2>Runs</h2>\n<table><tr><th>name</th><th>experiment</th><th>status</th>"
       << "<th>wall s</th></tr>\n";
     for (const auto& r : s["runs"]) {
-      const std::string d = r.value("dir", "");
-      h << "<tr><td><a href=\"" << html_escape(d) << "/report.html\">" << cell(r.value("name", ""))
-        << "</a></td><td>" << cell(r.value("experiment", "")) << "</td><td>"
-        << cell(r.value("status", "")) << "</td><td>" << cell(r.value("wall_seconds", 0.0))
-        << "</td></tr>\n";
+      const std::string d = at(r, "dir").is_string() ? at(r, "dir").get<std::string>() : "";
+      h << "<tr><td><a href=\"" << html_escape(d) << "/report.html\">" << cell(at(r, "name"))
+        << "</a></td><td>" << cell(at(r, "experiment")) << "</td><td>" << cell(at(r, "status"))
+        << "</td><td>" << cell(at(r, "wall_seconds")) << "</td></tr>\n";
     }
     h << "</table>\n";
   }
@@ -183,16 +223,14 @@ void write_fallback_report(const fs::path& dir, const std::string& reason) {
   if (with_run) h << "<th>run</th>";
   h << "<th>name</th><th>kind</th><th>equation</th><th>value</th><th>reference</th>"
     << "<th>tolerance</th><th>passed</th><th>note</th></tr>\n";
-  for (const auto& c : s.value("checks", nlohmann::json::array())) {
-    const bool passed = c.value("passed", false);
+  for (const auto& c : at(s, "checks").is_array() ? s["checks"] : nlohmann::json::array()) {
+    const bool passed = at(c, "passed") == true;
     h << "<tr class=\"" << (passed ? "pass" : "fail") << "\">";
-    if (with_run) h << "<td>" << cell(c.value("run", "")) << "</td>";
-    h << "<td>" << cell(c.value("name", "")) << "</td><td>" << cell(c.value("kind", ""))
-      << "</td><td>" << cell(c.value("equation", "")) << "</td><td>"
-      << cell(c.value("value", nlohmann::json())) << "</td><td>"
-      << cell(c.value("reference", nlohmann::json())) << "</td><td>"
-      << cell(c.value("tolerance", nlohmann::json())) << "</td><td>" << (passed ? "yes" : "NO")
-      << "</td><td>" << cell(c.value("note", "")) << "</td></tr>\n";
+    if (with_run) h << "<td>" << cell(at(c, "run")) << "</td>";
+    h << "<td>" << cell(at(c, "name")) << "</td><td>" << cell(at(c, "kind")) << "</td><td>"
+      << cell(at(c, "equation")) << "</td><td>" << cell(at(c, "value")) << "</td><td>"
+      << cell(at(c, "reference")) << "</td><td>" << cell(at(c, "tolerance")) << "</td><td>"
+      << (passed ? "yes" : "NO") << "</td><td>" << cell(at(c, "note")) << "</td></tr>\n";
   }
   h << "</table>\n";
   if (s.contains("notes")) {
@@ -201,13 +239,28 @@ void write_fallback_report(const fs::path& dir, const std::string& reason) {
     h << "</ul>\n";
   }
   h << "</body></html>\n";
-  std::ofstream out(dir / "report.html", std::ios::trunc);
-  out << h.str();
-  if (!out) throw Error((dir / "report.html").string(), "cannot write file", "", 1);
+  io::write_file_atomic(dir / "report.html", h.str());
 }
+
+namespace {
+// The figures of an earlier report (figures/*.png) go before a new one is built, so a page never
+// sits beside figures it did not draw; other files there stay.
+void remove_stale_figures(const fs::path& dir) {
+  const fs::path figs = dir / "figures";
+  std::error_code ec;
+  if (!fs::is_directory(fs::symlink_status(figs, ec))) return;
+  std::vector<fs::path> doomed;
+  for (const auto& e : fs::directory_iterator(figs, ec)) {
+    if (e.is_regular_file(ec) && e.path().extension() == ".png") doomed.push_back(e.path());
+  }
+  for (const auto& p : doomed) fs::remove(p, ec);
+  fs::remove(figs, ec);  // only if empty
+}
+}  // namespace
 
 ReportOutcome build_report(const fs::path& dir, bool quiet) {
   (void)read_summary(dir);  // bad input (exit 2) if missing or invalid
+  remove_stale_figures(dir);
   const char* py_env = std::getenv("NNWORLD_PYTHON");
   const std::string python = (py_env && *py_env) ? py_env : "/usr/bin/python3";
   std::string pythonpath = std::string(NNWORLD_SOURCE_DIR) + "/python";

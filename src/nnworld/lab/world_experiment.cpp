@@ -8,6 +8,7 @@
 #include <set>
 
 #include "nnworld/core/error.hpp"
+#include "nnworld/core/interrupt.hpp"
 #include "nnworld/core/parallel.hpp"
 #include "nnworld/lab/report.hpp"
 
@@ -121,7 +122,8 @@ void WorldPlan::execute(RunContext& ctx) {
       std::ifstream in(sub_dir / "summary.json");
       done = nlohmann::json::parse(in, nullptr, false);
     }
-    if (done.is_object() && done.value("config", nlohmann::json()) == run.prepared.config) {
+    if (done.is_object() && done.value("config", nlohmann::json()) == run.prepared.config &&
+        done.value("status", "") != "interrupted") {
       // Finished before the suite was stopped, under the same config: kept as it is.
       mine[std::to_string(i)] = {{"experiment", done.at("experiment")},
                                  {"status", done.at("status")},
@@ -141,6 +143,7 @@ void WorldPlan::execute(RunContext& ctx) {
                    r.error.empty() ? "" : " — ", r.error.c_str());
     }
     mine[std::to_string(i)] = record_json(r);
+    core::throw_if_interrupted();  // a signal stopped the sub-run: the suite stops too
   }
   std::vector<RunRecord> records(total);
   for (const std::string& part : comm.allgather_strings(mine.dump())) {
@@ -182,7 +185,8 @@ void WorldPlan::execute(RunContext& ctx) {
       }
       merged.push_back(std::move(c));
     }
-    if (r.status == "failed" || (r.status == "diverged" && status == "ok")) {
+    if ((r.status != "ok" && r.status != "diverged") ||
+        (r.status == "diverged" && status == "ok")) {
       status = r.status;
       error = "run '" + run.name + "': " + r.error;
     }
