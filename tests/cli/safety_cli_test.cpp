@@ -107,6 +107,11 @@ TEST_F(Safety, SizesBeyondTheMachinesMemoryAreRefusedAtTheKey) {
   EXPECT_EQ(big.code, 2) << big.err;
   EXPECT_NE(big.err.find("network.n"), std::string::npos) << big.err;
   EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 10.0);
+  const CliResult fp = run("validate " NNWORLD_SOURCE_DIR
+                           "/experiments/fokker_planck.toml --set ensemble.replicas=100000000",
+                           std::string(kNoPython) + " NNWORLD_MEMORY_LIMIT=1e9");
+  EXPECT_EQ(fp.code, 2) << fp.err;
+  EXPECT_NE(fp.err.find("ensemble.replicas"), std::string::npos) << fp.err;
   write("batch.toml", kSmall + std::string("[training]\nenabled = true\nbatch = 1000000000000\n"));
   const CliResult batch = run("validate batch.toml");
   EXPECT_EQ(batch.code, 2) << batch.err;

@@ -307,6 +307,8 @@ std::unique_ptr<Plan> configure_fokker_planck(Config& c, const RunOptions& optio
       c.get<std::int64_t>("ensemble.replicas", 0,
                           "M: replicas moved by dq = γ∇F dt + √(2D) dW next to the PDE (0: none)",
                           Range::between(0, 1e8));
+  c.require_memory("ensemble.replicas", static_cast<double>(e.replicas) * 3.0 * 3.0 * 8.0,
+                   "per replica: up to 3 coordinates with 2 work copies (all ranks together)");
   e.seed_offset = static_cast<std::uint64_t>(
       c.get<std::int64_t>("ensemble.seed_offset", 0,
                           "added to the run seed for the replicas' streams", Range::at_least(0)));
