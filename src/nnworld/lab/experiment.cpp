@@ -217,11 +217,11 @@ RunRecord execute(Prepared& prepared, const fs::path& out_dir) {
   summary.set("status", record.status);
   if (!record.error.empty()) summary.set("error", record.error);
   summary.set("wall_seconds", record.wall_seconds);
-  // An interrupted run that keeps checkpoints stays in DIR.partial/ with its checkpoint and
-  // resume record, for `nnworld run --resume DIR`; every other run is committed.
-  const bool resumable = record.status == "interrupted" && owner &&
-                         fs::exists(dir.path() / kResumeFile) &&
-                         fs::exists(dir.path() / kCheckpointFile);
+  // An interrupted run with checkpoints on stays in DIR.partial/ with its checkpoint (if its loop
+  // saved one) and resume record, for `nnworld run --resume DIR`; so do the sub-runs of such a
+  // world suite, whose finished sub-runs are its checkpoint. Every other run is committed.
+  const bool resumable =
+      record.status == "interrupted" && owner && prepared.options.checkpoint_every >= 0.0;
   if (owner) {
     std::error_code ec;  // the checkpoint and resume record are not part of a finished run
     if (!resumable) {
