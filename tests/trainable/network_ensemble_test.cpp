@@ -304,4 +304,31 @@ TEST(NetworkEnsemble, ExchangeKeepsTheNeuronBookkeeping) {
 }
 
 }  // namespace
+// The pipeline oracle's law against its own recursion, computed independently: one SGD step of
+// the AR(1) q ← (1 − η)q + η z̄_B maps mean m to μ_z + (1 − η)(m − μ_z) and variance v to
+// (1 − η)²v + η²σ_z²/B; the cell densities of the law sum to 1 over a grid of ±12 sd.
+TEST(OutputBiasWalk, LawFollowsTheOneStepRecursion) {
+  trainable::OutputBiasWalk walk;
+  walk.mu_z = 0.3;
+  walk.sigma_z_squared = 2.5;
+  walk.eta = 0.2;
+  walk.batch = 4.0;
+  double m = -1.0, v = 0.04;  // q₀ = −1, w₀ = 0.2
+  for (int t = 0; t <= 40; ++t) {
+    EXPECT_NEAR(walk.mean(t, -1.0), m, 1e-14) << t;
+    EXPECT_NEAR(walk.variance(t, 0.2), v, 1e-14) << t;
+    m = walk.mu_z + (1.0 - walk.eta) * (m - walk.mu_z);
+    v = (1.0 - walk.eta) * (1.0 - walk.eta) * v +
+        walk.eta * walk.eta * walk.sigma_z_squared / walk.batch;
+  }
+  EXPECT_DOUBLE_EQ(walk.diffusion(), 0.2 * 0.2 * 2.5 / 8.0);
+  const double sd = std::sqrt(walk.variance(7.0, 0.2));
+  const double half = std::abs(walk.mean(7.0, -1.0)) + 12.0 * sd;  // the grid is [−L, L)
+  const core::Grid grid = core::make_grid({4000}, {half}, core::Boundary::box);
+  const std::vector<double> p = walk.cell_density(grid, 7.0, -1.0, 0.2);
+  double total = 0.0;
+  for (double x : p) total += x * grid.spacing(0);
+  EXPECT_NEAR(total, 1.0, 1e-12);
+}
+
 }  // namespace nnworld::trainable

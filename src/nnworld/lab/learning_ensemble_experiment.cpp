@@ -957,25 +957,6 @@ void LearningEnsemblePlan::interference(RunContext& ctx, const ModeRun& run,
                "; max z over the scan " + fmt(best.scan_max_z)});
 }
 
-// z_s = y_o,s − b_o − Σ_{j∈∂} w_oj x_j,s of the pipeline oracle (bridges.md §1): the residual of
-// the linear output o at q = 0, every boundary neuron clamped to the row (inputs, targets).
-std::vector<double> oracle_z(const trainable::Subspace& sub, const network::Dataset& data) {
-  const network::Network& net = sub.base;
-  const auto o = net.outputs.front();
-  const network::DenseWeights w = network::to_dense(net.w);
-  const auto n_in = static_cast<Eigen::Index>(net.inputs.size());
-  std::vector<double> z;
-  for (Eigen::Index s = 0; s < data.rows.rows(); ++s) {
-    network::Vector x = network::Vector::Zero(net.n());
-    for (Eigen::Index a = 0; a < n_in; ++a)
-      x[net.inputs[static_cast<std::size_t>(a)]] = data.rows(s, a);
-    for (std::size_t a = 0; a < net.outputs.size(); ++a)
-      x[net.outputs[a]] = data.rows(s, n_in + static_cast<Eigen::Index>(a));
-    z.push_back(x[o] - net.b[o] - w.row(o).dot(x));
-  }
-  return z;
-}
-
 // The pipeline oracle (bridges.md §1): q = b_o of a linear output neuron under the boundary
 // loss performs the AR(1) q ← (1 − η)q + η z̄_B exactly, so
 //   * the replicas' histogram, at every record, is within 3× its statistical floor of the
@@ -987,28 +968,12 @@ std::vector<double> oracle_z(const trainable::Subspace& sub, const network::Data
 //     D = η²σ_z²/(2B) within 5 standard errors.
 void LearningEnsemblePlan::pipeline_oracle(RunContext& ctx, const ModeRun& run) const {
   auto& s = ctx.summary();
-  const std::vector<double> z = oracle_z(subspace, data);
-  const core::MeanError zm = core::mean_error(z);
-  double var = 0.0;
-  for (double v : z) var += (v - zm.mean) * (v - zm.mean);
-  var /= static_cast<double>(z.size());  // population variance (rows drawn with replacement)
-  const double eta = sgd.step, b = static_cast<double>(sgd.batch);
-  s.observable("oracle.mu_z", zm.mean);
-  s.observable("oracle.sigma_z_squared", var);
+  const auto walk = trainable::OutputBiasWalk::of(subspace, data, sgd.step, sgd.batch);
+  s.observable("oracle.mu_z", walk.mu_z);
+  s.observable("oracle.sigma_z_squared", walk.sigma_z_squared);
   double worst = 0.0, worst_l1 = 0.0, worst_floor = 1.0, worst_t = 0.0;
   for (const auto& rec : run.records) {
-    const double decay = std::pow(1.0 - eta, rec.time);
-    const double mean = zm.mean + decay * (centre[0] - zm.mean);
-    const double v =
-        decay * decay * width[0] * width[0] + eta * var * (1.0 - decay * decay) / (b * (2.0 - eta));
-    std::vector<double> ref(static_cast<std::size_t>(grid.size()));
-    const double h = grid.spacing(0);
-    for (std::int64_t i = 0; i < grid.size(); ++i) {
-      const double q = grid.coordinate(0, i);
-      const double sd = std::sqrt(2.0 * v);
-      ref[static_cast<std::size_t>(i)] =
-          0.5 * (std::erf((q + h / 2 - mean) / sd) - std::erf((q - h / 2 - mean) / sd)) / h;
-    }
+    const std::vector<double> ref = walk.cell_density(grid, rec.time, centre[0], width[0]);
     trainable::Ensemble e;
     e.dims = 1;
     e.replicas = replicas;
@@ -1035,8 +1000,8 @@ void LearningEnsemblePlan::pipeline_oracle(RunContext& ctx, const ModeRun& run) 
        .tolerance = 3.0,
        .note = "histogram L1 (value) against its floor for M = " + std::to_string(replicas) +
                " exact samples (reference) at the worst record, t = " + fmt(worst_t) +
-               " steps; μ_z = " + fmt(zm.mean) + ", σ_z² = " + fmt(var)});
-  const double d_exact = eta * eta * var / (2.0 * b);
+               " steps; μ_z = " + fmt(walk.mu_z) + ", σ_z² = " + fmt(walk.sigma_z_squared)});
+  const double eta = sgd.step, d_exact = walk.diffusion();
   double zd = 0.0, zg = 0.0;
   std::int64_t cells = 0;
   for (const auto& bin : run.km.bin) {
@@ -1079,8 +1044,8 @@ void LearningEnsemblePlan::execute(RunContext& ctx) {
   s.observable("train_all", sgd.train_all);
   trainable::FreeEnergyField field;
   if (oracle_ou) {
-    const auto z = oracle_z(subspace, data);
-    const double mz = core::mean_error(z).mean;
+    // F = −½(q − μ_z)², the walk's free energy (OutputBiasWalk, bridges.md §1).
+    const double mz = trainable::OutputBiasWalk::of(subspace, data, sgd.step, sgd.batch).mu_z;
     const core::Grid table = core::make_grid({table_points}, {grid.extent[0]}, core::Boundary::box);
     std::vector<double> f;
     for (std::int64_t i = 0; i < table.size(); ++i) {

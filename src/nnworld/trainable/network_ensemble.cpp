@@ -10,6 +10,7 @@
 
 #include "nnworld/core/error.hpp"
 #include "nnworld/core/rng.hpp"
+#include "nnworld/core/statistics.hpp"
 #include "nnworld/network/activation.hpp"
 
 namespace nnworld::trainable {
@@ -368,6 +369,7 @@ void NetworkEnsemble::step(const network::Dataset& data) {
   for (auto i : sub_.base.inputs) input[static_cast<std::size_t>(i)] = 1;
 #pragma omp parallel
   {
+    omp_set_num_threads(1);  // the network kernels of each replica run serially (any thread count)
     Scratch sc;
     std::vector<std::uint8_t> lossmask(static_cast<std::size_t>(n_)),
         keep(static_cast<std::size_t>(n_));
@@ -435,13 +437,17 @@ void NetworkEnsemble::step(const network::Dataset& data) {
   ++step_;
   if (opt_.neurons.enabled && opt_.neurons.every > 0 && step_ % opt_.neurons.every == 0) {
     std::int64_t added = 0, removed = 0;
-#pragma omp parallel for schedule(static) reduction(+ : added, removed)
-    for (std::int64_t r = 0; r < m_; ++r) {
-      const std::int64_t before = active_hidden(r);
-      exchange(r, static_cast<std::uint64_t>(step_), data);
-      const std::int64_t after = active_hidden(r);
-      added += after > before;
-      removed += after < before;
+#pragma omp parallel reduction(+ : added, removed)
+    {
+      omp_set_num_threads(1);  // as above
+#pragma omp for schedule(static)
+      for (std::int64_t r = 0; r < m_; ++r) {
+        const std::int64_t before = active_hidden(r);
+        exchange(r, static_cast<std::uint64_t>(step_), data);
+        const std::int64_t after = active_hidden(r);
+        added += after > before;
+        removed += after < before;
+      }
     }
     added_ += added;
     removed_ += removed;
@@ -530,11 +536,64 @@ std::vector<double> replica_free_energies(const NetworkEnsemble& ensemble,
                                           const FreeEnergyOptions& options, std::int64_t count) {
   count = std::min(count, ensemble.replicas());
   std::vector<double> f(static_cast<std::size_t>(count), kNaN);
-#pragma omp parallel for schedule(static)
-  for (std::int64_t r = 0; r < count; ++r) {
-    f[static_cast<std::size_t>(r)] = data_free_energy(ensemble.network(r), data, options);
+#pragma omp parallel
+  {
+    omp_set_num_threads(1);  // each replica's free energy runs serially (any thread count)
+#pragma omp for schedule(static)
+    for (std::int64_t r = 0; r < count; ++r) {
+      f[static_cast<std::size_t>(r)] = data_free_energy(ensemble.network(r), data, options);
+    }
   }
   return f;
+}
+
+OutputBiasWalk OutputBiasWalk::of(const Subspace& subspace, const network::Dataset& data,
+                                  double eta, std::int64_t batch) {
+  const network::Network& net = subspace.base;
+  if (net.outputs.size() != 1 || net.activation != network::ActivationKind::linear) {
+    throw Error("OutputBiasWalk::of", "not a linear network with one output",
+                "the pipeline oracle's network (bridges.md §1)");
+  }
+  const auto o = net.outputs.front();
+  const network::DenseWeights w = network::to_dense(net.w);
+  const auto n_in = static_cast<Eigen::Index>(net.inputs.size());
+  std::vector<double> z;
+  for (Eigen::Index s = 0; s < data.rows.rows(); ++s) {
+    network::Vector x = network::Vector::Zero(net.n());
+    for (Eigen::Index a = 0; a < n_in; ++a) {
+      x[net.inputs[static_cast<std::size_t>(a)]] = data.rows(s, a);
+    }
+    x[o] = data.rows(s, n_in);
+    z.push_back(x[o] - net.b[o] - w.row(o).dot(x));
+  }
+  OutputBiasWalk walk;
+  walk.eta = eta;
+  walk.batch = static_cast<double>(batch);
+  walk.mu_z = core::mean_error(z).mean;
+  for (double v : z) walk.sigma_z_squared += (v - walk.mu_z) * (v - walk.mu_z);
+  walk.sigma_z_squared /= static_cast<double>(z.size());  // rows drawn with replacement
+  return walk;
+}
+
+double OutputBiasWalk::mean(double t, double q0) const {
+  return mu_z + std::pow(1.0 - eta, t) * (q0 - mu_z);
+}
+
+double OutputBiasWalk::variance(double t, double w0) const {
+  const double d2 = std::pow(1.0 - eta, 2.0 * t);
+  return d2 * w0 * w0 + eta * sigma_z_squared * (1.0 - d2) / (batch * (2.0 - eta));
+}
+
+std::vector<double> OutputBiasWalk::cell_density(const core::Grid& grid, double t, double q0,
+                                                 double w0) const {
+  const double m = mean(t, q0), sd = std::sqrt(2.0 * variance(t, w0)), h = grid.spacing(0);
+  std::vector<double> p(static_cast<std::size_t>(grid.size()));
+  for (std::int64_t i = 0; i < grid.size(); ++i) {
+    const double q = grid.coordinate(0, i);
+    p[static_cast<std::size_t>(i)] =
+        0.5 * (std::erf((q + h / 2 - m) / sd) - std::erf((q - h / 2 - m) / sd)) / h;
+  }
+  return p;
 }
 
 }  // namespace nnworld::trainable

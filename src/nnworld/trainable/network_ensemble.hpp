@@ -39,6 +39,7 @@
 #include <span>
 #include <vector>
 
+#include "nnworld/core/grid.hpp"
 #include "nnworld/network/learning.hpp"
 #include "nnworld/network/network.hpp"
 #include "nnworld/thermo/clamped.hpp"
@@ -163,5 +164,31 @@ class NetworkEnsemble {
                                                         const network::Dataset& data,
                                                         const FreeEnergyOptions& options,
                                                         std::int64_t count);
+
+// The pipeline oracle (bridges.md §1): q = b_o of a linear output neuron o under the boundary
+// loss (4), every other parameter frozen, performs the AR(1) q ← (1 − η)q + η z̄_B exactly, with
+// z_s = y_o,s − b_o − Σ_j w_oj x_j,s the residual of row s at q = 0 (every boundary neuron
+// clamped to the row). Its law at step t from N(q₀, w₀²) is Gaussian:
+//   mean μ_z + (1 − η)^t (q₀ − μ_z),
+//   variance (1 − η)^{2t} w₀² + ησ_z²(1 − (1 − η)^{2t})/(B(2 − η)),
+// the Ornstein–Uhlenbeck solution of (20) at whole steps (γ_eff = −ln(1 − η)); the one-step
+// Kramers–Moyal coefficients are γ = η (F = −½(q − μ_z)², (19)) and D = η²σ_z²/(2B).
+struct OutputBiasWalk {
+  double mu_z = 0.0;
+  double sigma_z_squared = 0.0;  // population variance of z over the rows
+  double eta = 0.0;
+  double batch = 1.0;
+
+  // z over the rows of `data` for the (linear, one-output) network of `subspace`.
+  [[nodiscard]] static OutputBiasWalk of(const Subspace& subspace, const network::Dataset& data,
+                                         double eta, std::int64_t batch);
+  [[nodiscard]] double mean(double t, double q0) const;
+  [[nodiscard]] double variance(double t, double w0) const;
+  [[nodiscard]] double diffusion() const { return eta * eta * sigma_z_squared / (2.0 * batch); }
+  // The law's probability per unit length in each cell of the 1-D `grid` (exact cell integrals
+  // divided by the spacing), at step t.
+  [[nodiscard]] std::vector<double> cell_density(const core::Grid& grid, double t, double q0,
+                                                 double w0) const;
+};
 
 }  // namespace nnworld::trainable
